@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __LINUX_GUP_PIN_TRACKING_H
+#define __LINUX_GUP_PIN_TRACKING_H
+
+#include <linux/jump_label.h>
+#include <linux/mm.h>
+#include <linux/types.h>
+
+#ifdef CONFIG_GUP_PIN_TRACKING
+
+DECLARE_STATIC_KEY_FALSE(gup_pin_tracking_key);
+extern struct page_ext_operations gup_pin_tracking_ops;
+
+void __gup_pin_track_pages(struct page **pages, unsigned long npages,
+			   unsigned int gup_flags);
+void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags);
+void __gup_unpin_track_pages(struct page **pages, unsigned long npages);
+void __gup_unpin_track_range(struct page *page, unsigned long npages);
+void __gup_unpin_track_folio(struct folio *folio, unsigned long refs);
+void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios);
+void __gup_pin_track_free(struct page *page, unsigned int order);
+void __gup_pin_track_dump_page(const struct page *page);
+unsigned int __page_dma_pin_count(const struct page *page);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+struct seq_file;
+bool gup_pin_tracking_longterm(const struct page *page);
+int gup_pin_tracking_stats_show(struct seq_file *m, void *v);
+unsigned long gup_pin_tracking_verify(struct seq_file *m);
+#endif
+
+/**
+ * gup_pin_tracking_enabled() - Is GUP pin tracking on?
+ *
+ * Context: Any context.
+ * Return: true if the kernel was booted with gup_pin_tracking=on or =stacks
+ * (or with CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT) and tracking started.
+ */
+static inline bool gup_pin_tracking_enabled(void)
+{
+	return static_branch_unlikely(&gup_pin_tracking_key);
+}
+
+/**
+ * gup_pin_track_pages() - Count the pins a pin entry point hands back.
+ * @pages: The pages array filled by the pin.
+ * @npages: Number of entries pinned, or a negative errno.
+ * @gup_flags: The FOLL_* flags of the pin; nothing is counted without FOLL_PIN.
+ *
+ * Context: Process context, any locks; does not sleep.
+ */
+static inline void gup_pin_track_pages(struct page **pages, long npages,
+				       unsigned int gup_flags)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key) && npages > 0)
+		__gup_pin_track_pages(pages, npages, gup_flags);
+}
+
+/**
+ * gup_pin_track_folio() - Count one pin taken on a whole folio.
+ * @folio: The folio; the pin is counted on its first page.
+ * @gup_flags: The FOLL_* flags of the pin (FOLL_PIN, maybe FOLL_LONGTERM).
+ *
+ * Context: Any context; does not sleep.
+ */
+static inline void gup_pin_track_folio(struct folio *folio,
+				       unsigned int gup_flags)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_folio(folio, gup_flags);
+}
+
+/**
+ * gup_unpin_track_pages() - Account the release of pinned pages.
+ * @pages: The pages given to the unpin entry point (NULL entries skipped).
+ * @npages: Number of entries in @pages.
+ *
+ * Context: Any context, including hard interrupt; does not sleep.
+ */
+static inline void gup_unpin_track_pages(struct page **pages,
+					 unsigned long npages)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_unpin_track_pages(pages, npages);
+}
+
+/**
+ * gup_unpin_track_range() - Account the release of a range of pinned pages.
+ * @page: The first page of the range.
+ * @npages: Number of consecutive pages, one pin released on each.
+ *
+ * Context: Any context, including hard interrupt; does not sleep.
+ */
+static inline void gup_unpin_track_range(struct page *page,
+					 unsigned long npages)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_unpin_track_range(page, npages);
+}
+
+/**
+ * gup_unpin_track_folio() - Account a release that names only a folio.
+ * @folio: The folio.
+ * @refs: Number of pins released; they are taken from the folio's pages that
+ *	  hold tracked pins, lowest page first.
+ *
+ * Context: Any context, including hard interrupt; does not sleep.
+ */
+static inline void gup_unpin_track_folio(struct folio *folio,
+					 unsigned long refs)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_unpin_track_folio(folio, refs);
+}
+
+/**
+ * gup_unpin_track_folios() - Account the release of an array of folios.
+ * @folios: The folios, one pin released per entry (NULL entries skipped).
+ * @nfolios: Number of entries in @folios.
+ *
+ * Context: Any context; does not sleep.
+ */
+static inline void gup_unpin_track_folios(struct folio **folios,
+					  unsigned long nfolios)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_unpin_track_folios(folios, nfolios);
+}
+
+/**
+ * gup_pin_track_free() - Check that pages being freed hold no tracked pin.
+ * @page: The first page being freed.
+ * @order: The order of the allocation being freed.
+ *
+ * Context: Any context the page allocator frees in.
+ */
+static inline void gup_pin_track_free(struct page *page, unsigned int order)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_free(page, order);
+}
+
+/**
+ * gup_pin_track_dump_page() - Print the tracked pins of a page.
+ * @page: The page being dumped by dump_page().
+ *
+ * Context: Any context.
+ */
+static inline void gup_pin_track_dump_page(const struct page *page)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_dump_page(page);
+}
+
+/**
+ * page_dma_pin_count() - Number of FOLL_PIN pins held on a page.
+ * @page: The page.
+ *
+ * Context: Any context.
+ * Return: The exact number of pins held on @page when tracking is enabled,
+ * 0 otherwise (also for a page without page_ext, such as ZONE_DEVICE memory).
+ */
+static inline unsigned int page_dma_pin_count(const struct page *page)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		return __page_dma_pin_count(page);
+	return 0;
+}
+
+/**
+ * page_dma_pinned() - Is a page pinned for DMA?
+ * @page: The page.
+ *
+ * Context: Any context.
+ * Return: When tracking is enabled, whether the DmaPinned bit of @page is
+ * set, which is exactly when its pin count is non-zero; otherwise
+ * folio_maybe_dma_pinned() of its folio, which may give false positives.
+ */
+static inline bool page_dma_pinned(const struct page *page)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		return __page_dma_pin_count(page) != 0;
+	/* folio_maybe_dma_pinned() only reads the folio. */
+	return folio_maybe_dma_pinned((struct folio *)page_folio(page));
+}
+
+#else /* !CONFIG_GUP_PIN_TRACKING */
+
+static inline bool gup_pin_tracking_enabled(void)
+{
+	return false;
+}
+
+static inline void gup_pin_track_pages(struct page **pages, long npages,
+				       unsigned int gup_flags)
+{
+}
+
+static inline void gup_pin_track_folio(struct folio *folio,
+				       unsigned int gup_flags)
+{
+}
+
+static inline void gup_unpin_track_pages(struct page **pages,
+					 unsigned long npages)
+{
+}
+
+static inline void gup_unpin_track_range(struct page *page,
+					 unsigned long npages)
+{
+}
+
+static inline void gup_unpin_track_folio(struct folio *folio,
+					 unsigned long refs)
+{
+}
+
+static inline void gup_unpin_track_folios(struct folio **folios,
+					  unsigned long nfolios)
+{
+}
+
+static inline void gup_pin_track_free(struct page *page, unsigned int order)
+{
+}
+
+static inline void gup_pin_track_dump_page(const struct page *page)
+{
+}
+
+static inline unsigned int page_dma_pin_count(const struct page *page)
+{
+	return 0;
+}
+
+static inline bool page_dma_pinned(const struct page *page)
+{
+	/* folio_maybe_dma_pinned() only reads the folio. */
+	return folio_maybe_dma_pinned((struct folio *)page_folio(page));
+}
+
+#endif /* CONFIG_GUP_PIN_TRACKING */
+
+/* The name the 2018 RFC gave it. */
+#define PageDmaPinned(page)	page_dma_pinned(page)
+
+#endif /* __LINUX_GUP_PIN_TRACKING_H */

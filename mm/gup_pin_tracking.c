@@ -1,0 +1,1186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GUP pin tracking: the exact number of FOLL_PIN pins on every page, in page_ext.
+ *
+ * Upstream keeps an exact pin count per large folio (_pincount) and a biased
+ * guess per small folio (GUP_PIN_COUNTING_BIAS in the refcount). This keeps a
+ * count and a DmaPinned bit for every base page, so that a person can ask which
+ * pages are pinned, how often and by whom, and so that unpins of pages that
+ * hold no pin, pages freed while pinned and pins dropped with put_page() are
+ * reported when they happen. See Documentation/mm/gup_pin_tracking.rst.
+ *
+ * Copyright (C) 2026 The GUP pin tracking authors
+ */
+
+#define pr_fmt(fmt) "gup_pin_tracking: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/gup_pin_tracking.h>
+#include <linux/hash.h>
+#include <linux/init.h>
+#include <linux/jump_label.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/page_ext.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+
+#include <kunit/test-bug.h>
+#include <kunit/resource.h>
+#include <kunit/visibility.h>
+
+#include "internal.h"
+
+/* === Per-page state ====================================================== */
+
+/*
+ * One 32-bit word per base page: the pin count and three flags. It is only
+ * written under the page's bucket lock; readers that only look (the query
+ * API, dump_page(), debugfs) read it with READ_ONCE().
+ */
+#define GPT_COUNT_MASK		GENMASK(27, 0)
+#define GPT_LONGTERM		BIT(28)	/* a FOLL_LONGTERM pin holds it */
+#define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
+#define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
+
+/* In "stacks" mode the depot handle of the last pinner follows the word. */
+struct gpt_page {
+	u32 state;
+	depot_stack_handle_t stack;
+};
+
+struct page_ext_operations gup_pin_tracking_ops;
+
+static inline struct gpt_page *gpt_page(struct page_ext *page_ext)
+{
+	return page_ext_data(page_ext, &gup_pin_tracking_ops);
+}
+
+/* === Boot switch ========================================================== */
+
+enum gpt_mode {
+	GPT_MODE_OFF,
+	GPT_MODE_ON,
+	GPT_MODE_STACKS,
+};
+
+static int gpt_boot_mode __initdata =
+	IS_ENABLED(CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT) ?
+	GPT_MODE_ON : GPT_MODE_OFF;
+
+static bool gpt_stacks __read_mostly;
+
+DEFINE_STATIC_KEY_FALSE(gup_pin_tracking_key);
+EXPORT_SYMBOL_GPL(gup_pin_tracking_key);
+
+static int __init early_gup_pin_tracking_param(char *buf)
+{
+	if (buf && !strcmp(buf, "off")) {
+		gpt_boot_mode = GPT_MODE_OFF;
+	} else if (buf && !strcmp(buf, "on")) {
+		gpt_boot_mode = GPT_MODE_ON;
+	} else if (buf && !strcmp(buf, "stacks")) {
+		gpt_boot_mode = GPT_MODE_STACKS;
+		stack_depot_request_early_init();
+	} else {
+		pr_err("invalid value '%s' for gup_pin_tracking= (expected off, on or stacks), tracking stays off\n",
+		       buf ? buf : "");
+		gpt_boot_mode = GPT_MODE_OFF;
+	}
+	return 0;
+}
+early_param("gup_pin_tracking", early_gup_pin_tracking_param);
+
+static bool __init need_gup_pin_tracking(void)
+{
+	/* Only the "stacks" mode pays for the stack handle. */
+	if (gpt_boot_mode == GPT_MODE_STACKS)
+		gup_pin_tracking_ops.size = sizeof(struct gpt_page);
+	else
+		gup_pin_tracking_ops.size = sizeof(u32);
+	return gpt_boot_mode != GPT_MODE_OFF;
+}
+
+/* === Hashed locks ========================================================= */
+
+/*
+ * The count of a page is updated under one of an array of spinlocks, chosen by
+ * hashing the number of the naturally aligned chunk of 2^GPT_CHUNK_ORDER pages
+ * (2 MiB with 4 KiB pages) that holds the pfn. Hashing the chunk rather than
+ * the pfn lets a run of consecutive pages (a PMD-mapped THP, the pages of one
+ * folio in a pin array, a bio segment) be updated under one lock acquisition,
+ * while different chunks still spread over all buckets. A chunk never crosses
+ * a memory section, so it also needs only one page_ext lookup. The locks are
+ * taken with interrupts off: fast GUP pins with them off and bio completion
+ * unpins from interrupt context. They never nest.
+ */
+#ifdef CONFIG_SPARSEMEM
+#define GPT_CHUNK_ORDER		min(9, PFN_SECTION_SHIFT)
+#else
+#define GPT_CHUNK_ORDER		9
+#endif
+#define GPT_CHUNK_PAGES		(1UL << GPT_CHUNK_ORDER)
+#define GPT_MIN_LOCKS		16U
+#define GPT_MAX_LOCKS		4096U
+
+static spinlock_t *gpt_locks __read_mostly;
+static unsigned int gpt_lock_bits __read_mostly;
+
+static inline spinlock_t *gpt_lock(unsigned long pfn)
+{
+	return &gpt_locks[hash_long(pfn >> GPT_CHUNK_ORDER, gpt_lock_bits)];
+}
+
+/* Number of pages from @pfn up to the end of its chunk, at most @nr. */
+static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
+{
+	return min(nr, GPT_CHUNK_PAGES - (pfn & (GPT_CHUNK_PAGES - 1)));
+}
+
+/* === Counters ============================================================ */
+
+enum gpt_counter {
+	GPT_PINNED_PAGES,
+	GPT_PINS,
+	GPT_LONGTERM_PAGES,
+	GPT_PINS_TOTAL,
+	GPT_UNPINS_TOTAL,
+	GPT_ERRORS,
+	GPT_NR_COUNTERS,
+};
+
+static const char *const gpt_counter_names[] = {
+	[GPT_PINNED_PAGES]	= "pinned_pages",
+	[GPT_PINS]		= "pins",
+	[GPT_LONGTERM_PAGES]	= "longterm_pinned_pages",
+	[GPT_PINS_TOTAL]	= "pins_total",
+	[GPT_UNPINS_TOTAL]	= "unpins_total",
+	[GPT_ERRORS]		= "errors",
+};
+static_assert(ARRAY_SIZE(gpt_counter_names) == GPT_NR_COUNTERS);
+
+static DEFINE_PER_CPU(long, gpt_counters[GPT_NR_COUNTERS]);
+
+/* Changes made by one locked pass over a chunk, added to the counters once. */
+struct gpt_delta {
+	long pages;
+	long pins;
+	long longterm;
+	long pins_total;
+	long unpins_total;
+	long errors;
+	/* The first misuse seen, reported once the lock is dropped. */
+	unsigned long bad_pfn;
+	const char *bad_what;
+	depot_stack_handle_t bad_stack;
+};
+
+static void gpt_add_delta(const struct gpt_delta *d)
+{
+	if (d->pages)
+		this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
+	if (d->pins)
+		this_cpu_add(gpt_counters[GPT_PINS], d->pins);
+	if (d->longterm)
+		this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
+	if (d->pins_total)
+		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins_total);
+	if (d->unpins_total)
+		this_cpu_add(gpt_counters[GPT_UNPINS_TOTAL], d->unpins_total);
+	if (d->errors)
+		this_cpu_add(gpt_counters[GPT_ERRORS], d->errors);
+}
+
+/* Sum of one counter over all CPUs. */
+static long gpt_counter(unsigned int idx)
+{
+	long sum = 0;
+	int cpu;
+
+	if (WARN_ON_ONCE(idx >= GPT_NR_COUNTERS))
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(gpt_counters[idx], cpu);
+	return sum;
+}
+
+/* === Stacks =============================================================== */
+
+#define GPT_STACK_DEPTH		16
+
+static depot_stack_handle_t gpt_failure_handle __read_mostly;
+
+/*
+ * Saved once per pin call, not per page. stack_depot_save() may allocate with
+ * GFP_NOWAIT, but the page allocator never pins, so this cannot recurse into
+ * the tracker and needs no guard (unlike page_owner).
+ */
+static noinline depot_stack_handle_t gpt_save_stack(gfp_t gfp)
+{
+	unsigned long entries[GPT_STACK_DEPTH];
+	depot_stack_handle_t handle;
+	unsigned int nr;
+
+	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
+	handle = stack_depot_save(entries, nr, gfp);
+	return handle ? handle : gpt_failure_handle;
+}
+
+static depot_stack_handle_t gpt_page_stack(struct page_ext *page_ext)
+{
+	if (!gpt_stacks)
+		return 0;
+	return READ_ONCE(gpt_page(page_ext)->stack);
+}
+
+/* === Reports ============================================================== */
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * A KUnit test that provokes misuse on purpose owns a named resource
+ * "gup_pin_tracking_reports"; reports made while it runs are counted there
+ * instead of printed, as slub does for "slab_errors".
+ */
+static bool gpt_kunit_count_report(void)
+{
+	struct kunit_resource *resource;
+	struct kunit *test = kunit_get_current_test();
+
+	if (!test)
+		return false;
+	resource = kunit_find_named_resource(test, "gup_pin_tracking_reports");
+	if (!resource)
+		return false;
+	(*(int *)resource->data)++;
+	kunit_put_resource(resource);
+	return true;
+}
+#else
+static inline bool gpt_kunit_count_report(void)
+{
+	return false;
+}
+#endif
+
+static DEFINE_RATELIMIT_STATE(gpt_report_rs, 5 * HZ, 10);
+
+static void gpt_report(const struct gpt_delta *d)
+{
+	struct page *page;
+
+	if (!d->bad_what || gpt_kunit_count_report())
+		return;
+	if (!__ratelimit(&gpt_report_rs))
+		return;
+	page = pfn_to_page(d->bad_pfn);
+	pr_err("%s pfn 0x%lx\n", d->bad_what, d->bad_pfn);
+	dump_page(page, "gup_pin_tracking");
+	if (d->bad_stack) {
+		pr_err("page last pinned by:\n");
+		stack_depot_print(d->bad_stack);
+	}
+	dump_stack();
+}
+
+/*
+ * Record a misuse of @gp (under its bucket lock). Only the first misuse of a
+ * page is printed; every one is counted.
+ */
+static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
+		       unsigned long pfn, const char *what)
+{
+	d->errors++;
+	if (gp->state & GPT_REPORTED)
+		return;
+	WRITE_ONCE(gp->state, gp->state | GPT_REPORTED);
+	if (d->bad_what)
+		return;
+	d->bad_pfn = pfn;
+	d->bad_what = what;
+	d->bad_stack = gpt_stacks ? gp->stack : 0;
+}
+
+static void gpt_finish(const struct gpt_delta *d)
+{
+	gpt_add_delta(d);
+	gpt_report(d);
+}
+
+/* === Updating counts ====================================================== */
+
+/* Add one pin to each of the @nr pages at @pfn, all in one chunk. */
+static void gpt_pin_chunk(unsigned long pfn, unsigned long nr, bool longterm,
+			  depot_stack_handle_t stack)
+{
+	struct page_ext *page_ext, *pe;
+	struct gpt_delta d = {};
+	unsigned long flags, i;
+	spinlock_t *lock;
+
+	page_ext = page_ext_get(pfn_to_page(pfn));
+	if (!page_ext)
+		return;
+	lock = gpt_lock(pfn);
+	spin_lock_irqsave(lock, flags);
+	for (i = 0, pe = page_ext; i < nr; i++, pe = page_ext_next(pe)) {
+		struct gpt_page *gp = gpt_page(pe);
+		u32 state = gp->state;
+
+		if ((state & GPT_COUNT_MASK) == GPT_COUNT_MASK) {
+			gpt_misuse(&d, gp, pfn + i, "pin count overflow on");
+			continue;
+		}
+		if (!(state & GPT_COUNT_MASK))
+			d.pages++;
+		if (longterm && !(state & GPT_LONGTERM)) {
+			d.longterm++;
+			state |= GPT_LONGTERM;
+		}
+		WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
+		if (stack)
+			WRITE_ONCE(gp->stack, stack);
+		d.pins++;
+	}
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+	d.pins_total = d.pins;
+	gpt_finish(&d);
+}
+
+/* Drop @drop pins from @gp. The caller holds the bucket lock. */
+static void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u32 drop)
+{
+	u32 state = gp->state;
+
+	if ((state & GPT_COUNT_MASK) == drop) {
+		d->pages--;
+		if (state & GPT_LONGTERM)
+			d->longterm--;
+		state &= GPT_REPORTED;
+	} else {
+		state -= drop;
+	}
+	WRITE_ONCE(gp->state, state);
+	d->pins -= drop;
+	d->unpins_total += drop;
+}
+
+/*
+ * A small folio holds GUP_PIN_COUNTING_BIAS references per pin. If it holds
+ * fewer than its tracked pins need, pin references were dropped with
+ * put_page(). Called before upstream drops the pin being released.
+ */
+static bool gpt_refs_dropped(unsigned long pfn, u32 count)
+{
+	struct folio *folio = page_folio(pfn_to_page(pfn));
+
+	if (folio_test_large(folio))
+		return false;
+	return (unsigned long)folio_ref_count(folio) <
+	       (unsigned long)count * GUP_PIN_COUNTING_BIAS;
+}
+
+/*
+ * Remove one pin from each of the @nr pages at @pfn, all in one chunk. Stops
+ * at the first page that holds no tracked pin and returns the number of
+ * pages done; a page without page_ext counts as done.
+ */
+static unsigned long gpt_unpin_chunk(unsigned long pfn, unsigned long nr)
+{
+	struct page_ext *page_ext, *pe;
+	struct gpt_delta d = {};
+	unsigned long flags, i;
+	spinlock_t *lock;
+
+	page_ext = page_ext_get(pfn_to_page(pfn));
+	if (!page_ext)
+		return nr;
+	lock = gpt_lock(pfn);
+	spin_lock_irqsave(lock, flags);
+	for (i = 0, pe = page_ext; i < nr; i++, pe = page_ext_next(pe)) {
+		struct gpt_page *gp = gpt_page(pe);
+		u32 count = gp->state & GPT_COUNT_MASK;
+
+		if (!count)
+			break;
+		if (gpt_refs_dropped(pfn + i, count))
+			gpt_misuse(&d, gp, pfn + i,
+				   "pin references dropped with put_page() on");
+		gpt_drop(&d, gp, 1);
+	}
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+	gpt_finish(&d);
+	return i;
+}
+
+/*
+ * Release up to @refs pins held anywhere in @folio, lowest page first. This
+ * serves releases that name only the folio, and page releases whose pin was
+ * counted on another page of the same folio (a folio-level pin, or a
+ * folio-level release that took this page's pin earlier). Returns the number
+ * released; *@tracked tells whether any page of the folio has page_ext.
+ */
+static unsigned long gpt_unpin_folio_pins(struct folio *folio,
+					  unsigned long refs, bool *tracked)
+{
+	unsigned long pfn = folio_pfn(folio);
+	unsigned long end = pfn + folio_nr_pages(folio);
+	unsigned long released = 0;
+
+	*tracked = false;
+	while (pfn < end && released < refs) {
+		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
+		struct page_ext *page_ext, *pe;
+		struct gpt_delta d = {};
+		unsigned long flags, i;
+		spinlock_t *lock;
+
+		page_ext = page_ext_get(pfn_to_page(pfn));
+		if (!page_ext) {
+			pfn += nr;
+			continue;
+		}
+		*tracked = true;
+		lock = gpt_lock(pfn);
+		spin_lock_irqsave(lock, flags);
+		for (i = 0, pe = page_ext; i < nr && released < refs;
+		     i++, pe = page_ext_next(pe)) {
+			struct gpt_page *gp = gpt_page(pe);
+			u32 count = gp->state & GPT_COUNT_MASK;
+			u32 drop = min_t(unsigned long, count, refs - released);
+
+			if (!drop)
+				continue;
+			if (gpt_refs_dropped(pfn + i, count))
+				gpt_misuse(&d, gp, pfn + i,
+					   "pin references dropped with put_page() on");
+			gpt_drop(&d, gp, drop);
+			released += drop;
+		}
+		spin_unlock_irqrestore(lock, flags);
+		page_ext_put(page_ext);
+		gpt_finish(&d);
+		pfn += nr;
+	}
+	return released;
+}
+
+/* Report the unpin of something that holds no tracked pin. */
+static void gpt_unpin_missing(struct page *page, const char *what)
+{
+	unsigned long pfn = page_to_pfn(page);
+	struct page_ext *page_ext;
+	struct gpt_delta d = {};
+	unsigned long flags;
+	spinlock_t *lock;
+
+	page_ext = page_ext_get(page);
+	if (!page_ext)
+		return;
+	lock = gpt_lock(pfn);
+	spin_lock_irqsave(lock, flags);
+	gpt_misuse(&d, gpt_page(page_ext), pfn, what);
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+	gpt_finish(&d);
+}
+
+/* A page-level unpin found no pin on @page itself. */
+static void gpt_unpin_miss(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	bool tracked;
+
+	if (folio_test_large(folio) &&
+	    gpt_unpin_folio_pins(folio, 1, &tracked) == 1)
+		return;
+	gpt_unpin_missing(page, "unpin of a page that has no tracked pin,");
+}
+
+/* Unpin @nr consecutive pages from @pfn. */
+static void gpt_unpin_pfns(unsigned long pfn, unsigned long nr)
+{
+	while (nr) {
+		unsigned long len = gpt_chunk_len(pfn, nr);
+		unsigned long done = gpt_unpin_chunk(pfn, len);
+
+		if (done < len) {
+			gpt_unpin_miss(pfn_to_page(pfn + done));
+			done++;
+		}
+		pfn += done;
+		nr -= done;
+	}
+}
+
+/*
+ * Length of the run of physically consecutive pages of @pages starting at
+ * index @i that stay within one chunk.
+ */
+static unsigned long gpt_run(struct page **pages, unsigned long i,
+			     unsigned long npages)
+{
+	unsigned long pfn = page_to_pfn(pages[i]);
+	unsigned long max = gpt_chunk_len(pfn, npages - i);
+	unsigned long n;
+
+	for (n = 1; n < max; n++) {
+		struct page *page = pages[i + n];
+
+		if (!page || page_to_pfn(page) != pfn + n || is_zero_page(page))
+			break;
+	}
+	return n;
+}
+
+/* === Hooks ================================================================ */
+
+/**
+ * __gup_pin_track_pages() - Count pins handed back by a pin entry point.
+ * @pages: The pages pinned.
+ * @npages: Number of entries in @pages.
+ * @gup_flags: The FOLL_* flags of the pin.
+ *
+ * One pin is counted on each page; the shared zero page is skipped, as
+ * upstream never pins it. Nothing is counted without FOLL_PIN.
+ *
+ * Context: Process context; takes bucket locks with interrupts off.
+ */
+void __gup_pin_track_pages(struct page **pages, unsigned long npages,
+			   unsigned int gup_flags)
+{
+	bool longterm = gup_flags & FOLL_LONGTERM;
+	depot_stack_handle_t stack = 0;
+	unsigned long i, n;
+
+	if (!(gup_flags & FOLL_PIN))
+		return;
+	if (gpt_stacks)
+		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
+	for (i = 0; i < npages; i += n) {
+		if (!pages[i] || is_zero_page(pages[i])) {
+			n = 1;
+			continue;
+		}
+		n = gpt_run(pages, i, npages);
+		gpt_pin_chunk(page_to_pfn(pages[i]), n, longterm, stack);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
+
+/**
+ * __gup_pin_track_folio() - Count one pin taken on a whole folio.
+ * @folio: The folio; the pin is counted on its first page.
+ * @gup_flags: The FOLL_* flags of the pin.
+ *
+ * Context: Any context; takes a bucket lock with interrupts off.
+ */
+void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
+{
+	depot_stack_handle_t stack = 0;
+
+	if (is_zero_folio(folio))
+		return;
+	if (gpt_stacks)
+		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
+	gpt_pin_chunk(folio_pfn(folio), 1, gup_flags & FOLL_LONGTERM, stack);
+}
+
+/**
+ * __gup_unpin_track_pages() - Account the release of an array of pins.
+ * @pages: The pages being unpinned; NULL entries are skipped.
+ * @npages: Number of entries in @pages.
+ *
+ * A page that holds no tracked pin takes one from another page of its folio
+ * if that holds one, and is reported otherwise.
+ *
+ * Context: Any context; takes bucket locks with interrupts off.
+ */
+void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
+{
+	unsigned long i, n;
+
+	for (i = 0; i < npages; i += n) {
+		unsigned long done;
+
+		if (!pages[i] || is_zero_page(pages[i])) {
+			n = 1;
+			continue;
+		}
+		n = gpt_run(pages, i, npages);
+		done = gpt_unpin_chunk(page_to_pfn(pages[i]), n);
+		if (done < n) {
+			gpt_unpin_miss(pages[i + done]);
+			n = done + 1;
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
+
+/**
+ * __gup_unpin_track_range() - Account the release of a range of pins.
+ * @page: The first page.
+ * @npages: Number of consecutive pages, one pin released on each.
+ *
+ * Context: Any context; takes bucket locks with interrupts off.
+ */
+void __gup_unpin_track_range(struct page *page, unsigned long npages)
+{
+	if (is_zero_page(page))
+		return;
+	gpt_unpin_pfns(page_to_pfn(page), npages);
+}
+
+/**
+ * __gup_unpin_track_folio() - Account a release that names only a folio.
+ * @folio: The folio.
+ * @refs: Number of pins released.
+ *
+ * The pins are taken from whichever pages of @folio hold tracked pins. It is
+ * misuse only if the folio holds none at all.
+ *
+ * Context: Any context; takes bucket locks with interrupts off.
+ */
+void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
+{
+	bool tracked;
+
+	if (!refs || is_zero_folio(folio))
+		return;
+	if (!gpt_unpin_folio_pins(folio, refs, &tracked) && tracked)
+		gpt_unpin_missing(&folio->page,
+				  "unpin of a folio that has no tracked pin,");
+}
+EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
+
+/**
+ * __gup_unpin_track_folios() - Account the release of an array of folios.
+ * @folios: The folios; one pin released per entry, NULL entries skipped.
+ * @nfolios: Number of entries in @folios.
+ *
+ * Context: Any context; takes bucket locks with interrupts off.
+ */
+void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
+{
+	unsigned long i, j;
+
+	for (i = 0; i < nfolios; i = j) {
+		for (j = i + 1; j < nfolios; j++)
+			if (folios[i] != folios[j])
+				break;
+		if (folios[i])
+			__gup_unpin_track_folio(folios[i], j - i);
+	}
+}
+
+/**
+ * __gup_pin_track_free() - Check pages being freed for tracked pins.
+ * @page: The first page being freed.
+ * @order: The order of the block.
+ *
+ * A page freed with a non-zero count is reported and its count dropped, so
+ * the counters stay true. The per-page report flag is cleared for the next
+ * user of the page.
+ *
+ * Context: Any context the page allocator frees in.
+ */
+void __gup_pin_track_free(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long nr = 1UL << order;
+
+	while (nr) {
+		unsigned long len = gpt_chunk_len(pfn, nr);
+		struct page_ext *page_ext, *pe;
+		struct gpt_delta d = {};
+		unsigned long flags, i;
+		spinlock_t *lock;
+		bool dirty = false;
+
+		page_ext = page_ext_get(pfn_to_page(pfn));
+		if (!page_ext)
+			goto next;
+		/* Nobody can pin a page whose refcount is zero: look unlocked. */
+		for (i = 0, pe = page_ext; i < len && !dirty;
+		     i++, pe = page_ext_next(pe))
+			dirty = READ_ONCE(gpt_page(pe)->state);
+		if (dirty) {
+			lock = gpt_lock(pfn);
+			spin_lock_irqsave(lock, flags);
+			for (i = 0, pe = page_ext; i < len;
+			     i++, pe = page_ext_next(pe)) {
+				struct gpt_page *gp = gpt_page(pe);
+				u32 count = gp->state & GPT_COUNT_MASK;
+
+				if (count) {
+					gpt_misuse(&d, gp, pfn + i,
+						   "page freed while pinned,");
+					gpt_drop(&d, gp, count);
+					d.unpins_total -= count;
+				}
+				WRITE_ONCE(gp->state, 0);
+			}
+			spin_unlock_irqrestore(lock, flags);
+		}
+		page_ext_put(page_ext);
+		gpt_finish(&d);
+next:
+		pfn += len;
+		nr -= len;
+	}
+}
+
+/* === Queries ============================================================== */
+
+static u32 gpt_state(const struct page *page)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	u32 state;
+
+	if (!page_ext)
+		return 0;
+	state = READ_ONCE(gpt_page(page_ext)->state);
+	page_ext_put(page_ext);
+	return state;
+}
+
+/**
+ * __page_dma_pin_count() - Tracked pin count of a page.
+ * @page: The page.
+ *
+ * Context: Any context.
+ * Return: The number of FOLL_PIN pins counted on @page, 0 without page_ext.
+ */
+unsigned int __page_dma_pin_count(const struct page *page)
+{
+	return gpt_state(page) & GPT_COUNT_MASK;
+}
+EXPORT_SYMBOL_GPL(__page_dma_pin_count);
+
+/**
+ * gup_pin_tracking_longterm() - Does a FOLL_LONGTERM pin hold a page?
+ * @page: The page.
+ *
+ * The flag is set by a long-term pin and cleared when the count drops to 0.
+ *
+ * Context: Any context.
+ * Return: true if a long-term pin was taken on @page since it was last
+ * unpinned completely.
+ */
+VISIBLE_IF_KUNIT bool gup_pin_tracking_longterm(const struct page *page)
+{
+	return gpt_state(page) & GPT_LONGTERM;
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_longterm);
+
+/**
+ * __gup_pin_track_dump_page() - dump_page() hook.
+ * @page: The page being dumped.
+ *
+ * Context: Any context.
+ */
+void __gup_pin_track_dump_page(const struct page *page)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	depot_stack_handle_t stack;
+	u32 state;
+
+	if (!page_ext)
+		return;
+	state = READ_ONCE(gpt_page(page_ext)->state);
+	stack = gpt_page_stack(page_ext);
+	page_ext_put(page_ext);
+	pr_warn("pins %lu%s%s\n", (unsigned long)(state & GPT_COUNT_MASK),
+		state & GPT_LONGTERM ? " longterm" : "",
+		state & GPT_DMA_PINNED ? " DmaPinned" : "");
+	if (stack && (state & GPT_COUNT_MASK)) {
+		pr_warn("page last pinned by:\n");
+		stack_depot_print(stack);
+	}
+}
+
+/* === Initialization ======================================================= */
+
+static void __init init_gup_pin_tracking(void)
+{
+	unsigned int i, nr;
+
+	if (gpt_boot_mode == GPT_MODE_OFF)
+		return;
+
+	nr = clamp_t(unsigned int, roundup_pow_of_two(4 * nr_cpu_ids),
+		     GPT_MIN_LOCKS, GPT_MAX_LOCKS);
+	gpt_locks = kmalloc_array(nr, sizeof(*gpt_locks), GFP_KERNEL);
+	if (!gpt_locks) {
+		pr_err("cannot allocate %u locks, tracking stays off\n", nr);
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		spin_lock_init(&gpt_locks[i]);
+	gpt_lock_bits = ilog2(nr);
+
+	if (gpt_boot_mode == GPT_MODE_STACKS) {
+		gpt_failure_handle = gpt_save_stack(GFP_KERNEL);
+		gpt_stacks = true;
+	}
+	static_branch_enable(&gup_pin_tracking_key);
+	pr_info("enabled%s: %zu bytes of page_ext per page, %u lock buckets\n",
+		gpt_stacks ? " with stacks" : "", gup_pin_tracking_ops.size, nr);
+}
+
+struct page_ext_operations gup_pin_tracking_ops = {
+	.size = sizeof(u32),
+	.need = need_gup_pin_tracking,
+	.init = init_gup_pin_tracking,
+};
+
+/* === debugfs ============================================================== */
+
+/* Next pfn from @pfn on that has page_ext, or an end past every zone. */
+static unsigned long gpt_max_pfn(void)
+{
+	unsigned long end = 0;
+	struct zone *zone;
+
+	for_each_populated_zone(zone)
+		end = max(end, zone_end_pfn(zone));
+	return end;
+}
+
+/*
+ * Find the first page at or after *@pfn that satisfies @want; fills *@state.
+ * Returns false when there is none before @end.
+ */
+static bool gpt_find(unsigned long *pfn, unsigned long end, u32 *state,
+		     bool (*want)(u32 state))
+{
+	unsigned long p = *pfn;
+
+	while (p < end) {
+		unsigned long len = gpt_chunk_len(p, end - p);
+		struct page_ext *page_ext, *pe;
+		struct page *page;
+		unsigned long i;
+
+		page = pfn_to_online_page(p);
+		page_ext = page ? page_ext_get(page) : NULL;
+		if (!page_ext) {
+			p += len;
+			continue;
+		}
+		for (i = 0, pe = page_ext; i < len; i++, pe = page_ext_next(pe)) {
+			u32 s = READ_ONCE(gpt_page(pe)->state);
+
+			if (want(s)) {
+				page_ext_put(page_ext);
+				*pfn = p + i;
+				*state = s;
+				return true;
+			}
+		}
+		page_ext_put(page_ext);
+		p += len;
+		cond_resched();
+	}
+	return false;
+}
+
+static bool gpt_want_pinned(u32 state)
+{
+	return state & GPT_COUNT_MASK;
+}
+
+/**
+ * gup_pin_tracking_stats_show() - Print the stats file.
+ * @m: The seq_file.
+ * @v: Unused.
+ *
+ * Context: Process context.
+ * Return: 0.
+ */
+VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	seq_printf(m, "enabled: %d\n", gup_pin_tracking_enabled());
+	seq_printf(m, "stacks: %d\n", gpt_stacks);
+	for (i = 0; i < GPT_NR_COUNTERS; i++)
+		seq_printf(m, "%s: %ld\n", gpt_counter_names[i],
+			   gpt_counter(i));
+	seq_printf(m, "lock_buckets: %u\n", 1U << gpt_lock_bits);
+	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
+		   gup_pin_tracking_ops.size);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stats_show);
+DEFINE_SHOW_ATTRIBUTE(gup_pin_tracking_stats);
+
+static void gpt_show_stack(struct seq_file *m, depot_stack_handle_t handle)
+{
+	unsigned long *entries;
+	unsigned int nr, i;
+
+	if (!handle)
+		return;
+	nr = stack_depot_fetch(handle, &entries);
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "        %pS\n", (void *)entries[i]);
+}
+
+struct gpt_pinned_iter {
+	unsigned long pfn;
+	unsigned long end;
+	u32 state;
+};
+
+static void *gpt_pinned_find(struct seq_file *m, loff_t *pos)
+{
+	struct gpt_pinned_iter *it = m->private;
+
+	it->pfn = *pos;
+	if (!gpt_find(&it->pfn, it->end, &it->state, gpt_want_pinned))
+		return NULL;
+	*pos = it->pfn;
+	return it;
+}
+
+static void *gpt_pinned_start(struct seq_file *m, loff_t *pos)
+{
+	struct gpt_pinned_iter *it = m->private;
+
+	if (!*pos)
+		it->end = gpt_max_pfn();
+	return gpt_pinned_find(m, pos);
+}
+
+static void *gpt_pinned_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return gpt_pinned_find(m, pos);
+}
+
+static void gpt_pinned_stop(struct seq_file *m, void *v)
+{
+}
+
+static int gpt_pinned_show(struct seq_file *m, void *v)
+{
+	struct gpt_pinned_iter *it = v;
+	depot_stack_handle_t stack = 0;
+
+	seq_printf(m, "pfn 0x%lx pins %lu%s\n", it->pfn,
+		   (unsigned long)(it->state & GPT_COUNT_MASK),
+		   it->state & GPT_LONGTERM ? " longterm" : "");
+	if (gpt_stacks) {
+		struct page_ext *page_ext = page_ext_get(pfn_to_page(it->pfn));
+
+		if (page_ext) {
+			stack = gpt_page_stack(page_ext);
+			page_ext_put(page_ext);
+		}
+		gpt_show_stack(m, stack);
+	}
+	return 0;
+}
+
+static const struct seq_operations gpt_pinned_sops = {
+	.start = gpt_pinned_start,
+	.next = gpt_pinned_next,
+	.stop = gpt_pinned_stop,
+	.show = gpt_pinned_show,
+};
+
+static int gpt_pinned_open(struct inode *inode, struct file *file)
+{
+	struct gpt_pinned_iter *it;
+
+	it = __seq_open_private(file, &gpt_pinned_sops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->end = gpt_max_pfn();
+	return 0;
+}
+
+static const struct file_operations gpt_pinned_fops = {
+	.open = gpt_pinned_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
+
+/* Sum of the tracked counts of the pages of @folio. */
+static unsigned long gpt_folio_sum(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+	unsigned long end = pfn + folio_nr_pages(folio);
+	unsigned long sum = 0;
+
+	while (pfn < end) {
+		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
+		struct page_ext *page_ext, *pe;
+		unsigned long i;
+
+		page_ext = page_ext_get(pfn_to_page(pfn));
+		if (page_ext) {
+			for (i = 0, pe = page_ext; i < nr;
+			     i++, pe = page_ext_next(pe))
+				sum += READ_ONCE(gpt_page(pe)->state) &
+				       GPT_COUNT_MASK;
+			page_ext_put(page_ext);
+		}
+		pfn += nr;
+	}
+	return sum;
+}
+
+#define GPT_VERIFY_TRIES	10
+
+/*
+ * Check the folio whose head is @page against upstream's count. Pins are
+ * counted after upstream takes them and uncounted before upstream drops them,
+ * so the tracked sum never exceeds upstream's; a smaller sum may be a pin or
+ * unpin in flight, and is reported only if it persists.
+ */
+static bool gpt_verify_folio(struct seq_file *m, unsigned long pfn,
+			     struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	unsigned long tracked = 0, upstream = 0;
+	bool large = false;
+	int try;
+
+	if (!folio_try_get(folio))
+		return true;
+	if (page_folio(page) != folio || (folio_test_large(folio) &&
+					  &folio->page != page))
+		goto ok;
+	for (try = 0; try < GPT_VERIFY_TRIES; try++) {
+		large = folio_test_large(folio);
+		if (large) {
+			tracked = gpt_folio_sum(folio);
+			upstream = atomic_read(&folio->_pincount);
+			if (tracked == upstream)
+				goto ok;
+		} else {
+			tracked = __page_dma_pin_count(page);
+			/* Our own reference is not a pin reference. */
+			upstream = (folio_ref_count(folio) - 1) /
+				   GUP_PIN_COUNTING_BIAS;
+			if (tracked <= upstream)
+				goto ok;
+		}
+		if (try + 1 < GPT_VERIFY_TRIES)
+			msleep(10);
+	}
+	folio_put(folio);
+	if (large)
+		seq_printf(m, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
+			   pfn, folio_order(folio), tracked, upstream);
+	else
+		seq_printf(m, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
+			   pfn, tracked, upstream);
+	return false;
+ok:
+	folio_put(folio);
+	return true;
+}
+
+/**
+ * gup_pin_tracking_verify() - Check every tracked page against upstream.
+ * @m: Where to print the result and one line per mismatch.
+ *
+ * For each page with page_ext: the DmaPinned bit is set exactly when the
+ * count is non-zero; for a large folio the counts of its pages add up to its
+ * _pincount; for a small folio each pin is backed by GUP_PIN_COUNTING_BIAS
+ * references.
+ *
+ * Context: Process context, may sleep.
+ * Return: The number of mismatches.
+ */
+VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_verify(struct seq_file *m)
+{
+	unsigned long pfn, end = gpt_max_pfn();
+	unsigned long checked = 0, bad = 0;
+	u32 state;
+
+	for (pfn = 0; pfn < end; ) {
+		unsigned long len = gpt_chunk_len(pfn, end - pfn);
+		struct page *page = pfn_to_online_page(pfn);
+		struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
+		unsigned long i;
+
+		if (!page_ext) {
+			pfn += len;
+			continue;
+		}
+		page_ext_put(page_ext);
+		for (i = 0; i < len; i++) {
+			u32 count;
+
+			page = pfn_to_page(pfn + i);
+			state = gpt_state(page);
+			count = state & GPT_COUNT_MASK;
+			checked++;
+			if (!count != !(state & GPT_DMA_PINNED)) {
+				seq_printf(m, "pfn 0x%lx: pins %u but DmaPinned %d\n",
+					   pfn + i, count,
+					   !!(state & GPT_DMA_PINNED));
+				bad++;
+			}
+			if (!count && !PageHead(page))
+				continue;
+			if (!gpt_verify_folio(m, pfn + i, page))
+				bad++;
+		}
+		pfn += len;
+		cond_resched();
+	}
+	seq_printf(m, "checked %lu mismatches %lu\n", checked, bad);
+	return bad;
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_verify);
+
+static int gpt_verify_show(struct seq_file *m, void *v)
+{
+	gup_pin_tracking_verify(m);
+	return 0;
+}
+
+static int gpt_verify_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, gpt_verify_show, NULL, PAGE_SIZE * 4);
+}
+
+static const struct file_operations gpt_verify_fops = {
+	.open = gpt_verify_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int __init gup_pin_tracking_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	if (!gup_pin_tracking_enabled())
+		return 0;
+	dir = debugfs_create_dir("gup_pin_tracking", NULL);
+	debugfs_create_file("stats", 0444, dir, NULL,
+			    &gup_pin_tracking_stats_fops);
+	debugfs_create_file("pinned", 0400, dir, NULL, &gpt_pinned_fops);
+	debugfs_create_file("verify", 0400, dir, NULL, &gpt_verify_fops);
+	return 0;
+}
+late_initcall(gup_pin_tracking_debugfs_init);

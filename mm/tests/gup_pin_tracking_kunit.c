@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for GUP pin tracking: pin real user memory and check the
+ * tracked counts, bits, reports and debugfs output.
+ *
+ * Run with gup_pin_tracking=on (most cases) and with gup_pin_tracking=off
+ * (the fallback case); each case skips in the other mode.
+ */
+
+#define pr_fmt(fmt) "gup_pin_tracking_kunit: " fmt
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/gup_pin_tracking.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "../internal.h"
+
+#define GPT_TEST_PAGES		16
+#define GPT_SHOW_SIZE		(64 * 1024)
+
+struct gpt_test {
+	unsigned long addr;
+	struct page *pages[GPT_TEST_PAGES];
+	int reports;
+	struct kunit_resource resource;
+};
+
+static int gpt_test_init(struct kunit *test)
+{
+	struct gpt_test *t;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	test->priv = t;
+	return 0;
+}
+
+/* Skip unless tracking is on; map @npages of anonymous memory. */
+static struct gpt_test *gpt_setup(struct kunit *test, unsigned long npages,
+				  unsigned long prot)
+{
+	struct gpt_test *t = test->priv;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	t->addr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE, prot,
+				MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, t->addr, 0, "kunit_vm_mmap failed");
+	return t;
+}
+
+/* Count misuse reports made from now on instead of printing them. */
+static void gpt_expect_reports(struct kunit *test)
+{
+	struct gpt_test *t = test->priv;
+
+	t->reports = 0;
+	KUNIT_ASSERT_EQ(test, kunit_add_named_resource(test, NULL, NULL,
+						       &t->resource,
+						       "gup_pin_tracking_reports",
+						       &t->reports), 0);
+}
+
+/* Run a debugfs show function into a buffer. */
+static char *gpt_show(struct kunit *test, int (*show)(struct seq_file *, void *))
+{
+	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->size = GPT_SHOW_SIZE;
+	m->buf = kunit_kzalloc(test, m->size + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->buf);
+	show(m, NULL);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(m));
+	m->buf[m->count] = '\0';
+	return m->buf;
+}
+
+static int gpt_verify_show(struct seq_file *m, void *v)
+{
+	gup_pin_tracking_verify(m);
+	return 0;
+}
+
+/* Read one "key: value" line of the stats file. */
+static long gpt_stat(struct kunit *test, const char *key)
+{
+	char *buf = gpt_show(test, gup_pin_tracking_stats_show);
+	size_t len = strlen(key);
+	char *line;
+	long val;
+
+	while ((line = strsep(&buf, "\n"))) {
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			KUNIT_ASSERT_EQ(test, kstrtol(line + len + 2, 10, &val), 0);
+			return val;
+		}
+	}
+	KUNIT_FAIL(test, "no '%s' in stats", key);
+	return -1;
+}
+
+static void gpt_expect_counts(struct kunit *test, struct page **pages,
+			      unsigned long npages, unsigned int count)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(pages[i]), count,
+				    "page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, page_dma_pinned(pages[i]), count != 0,
+				    "page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, PageDmaPinned(pages[i]), count != 0,
+				    "page %lu", i);
+	}
+}
+
+/* Pin @npages from t->addr with the fast path and check they all came. */
+static void gpt_pin_fast(struct kunit *test, unsigned long npages,
+			 unsigned int flags)
+{
+	struct gpt_test *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, pin_user_pages_fast(t->addr, npages, flags,
+						   t->pages), (int)npages);
+}
+
+/* === Counting =========================================================== */
+
+static void gpt_test_single_pin(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	long pins = gpt_stat(test, "pins");
+	long total = gpt_stat(test, "pins_total");
+	long unpins = gpt_stat(test, "unpins_total");
+
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gpt_expect_counts(test, t->pages, 1, 1);
+	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins_total"), total + 1);
+
+	unpin_user_page(t->pages[0]);
+	gpt_expect_counts(test, t->pages, 1, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "unpins_total"), unpins + 1);
+}
+
+static void gpt_test_batch_fast(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+	long pinned = gpt_stat(test, "pinned_pages");
+
+	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"),
+			pinned + GPT_TEST_PAGES);
+	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+}
+
+static void gpt_test_batch_slow(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+	struct mm_struct *mm = current->mm;
+	long ret;
+
+	/* The slow path with the mmap lock held by the caller. */
+	mmap_read_lock(mm);
+	ret = pin_user_pages(t->addr, GPT_TEST_PAGES, FOLL_WRITE, t->pages);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_EQ(test, ret, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
+
+	/* And once more without it: every page now holds two pins. */
+	ret = pin_user_pages_unlocked(t->addr, GPT_TEST_PAGES, t->pages,
+				      FOLL_WRITE);
+	KUNIT_ASSERT_EQ(test, ret, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 2);
+
+	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
+	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+}
+
+static void gpt_test_same_page_twice(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct page *first;
+
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	first = t->pages[0];
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	KUNIT_ASSERT_PTR_EQ(test, t->pages[0], first);
+	gpt_expect_counts(test, &first, 1, 2);
+	unpin_user_page(first);
+	gpt_expect_counts(test, &first, 1, 1);
+	unpin_user_page(first);
+	gpt_expect_counts(test, &first, 1, 0);
+}
+
+static void gpt_test_unpin_dirty_lock(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+
+	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE);
+	unpin_user_pages_dirty_lock(t->pages, GPT_TEST_PAGES / 2, true);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES / 2, 0);
+	gpt_expect_counts(test, t->pages + GPT_TEST_PAGES / 2,
+			  GPT_TEST_PAGES / 2, 1);
+	unpin_user_pages_dirty_lock(t->pages + GPT_TEST_PAGES / 2,
+				    GPT_TEST_PAGES / 2, false);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+}
+
+static void gpt_test_unpin_range_dirty_lock(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	int i;
+
+	/* Pin one page three times, release them as a "range" of one. */
+	for (i = 0; i < 3; i++)
+		gpt_pin_fast(test, 1, FOLL_WRITE);
+	gpt_expect_counts(test, t->pages, 1, 3);
+	unpin_user_page_range_dirty_lock(t->pages[0], 1, true);
+	gpt_expect_counts(test, t->pages, 1, 2);
+	unpin_user_page_range_dirty_lock(t->pages[0], 1, false);
+	unpin_user_folio(page_folio(t->pages[0]), 1);
+	gpt_expect_counts(test, t->pages, 1, 0);
+}
+
+static void gpt_test_longterm(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+	long longterm = gpt_stat(test, "longterm_pinned_pages");
+	int i;
+
+	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE | FOLL_LONGTERM);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
+	for (i = 0; i < GPT_TEST_PAGES; i++)
+		KUNIT_EXPECT_TRUE(test, gup_pin_tracking_longterm(t->pages[i]));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+			longterm + GPT_TEST_PAGES);
+	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+	for (i = 0; i < GPT_TEST_PAGES; i++)
+		KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[i]));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+			longterm);
+}
+
+static void gpt_test_foll_get_not_counted(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+	long total = gpt_stat(test, "pins_total");
+	int i;
+
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast(t->addr, GPT_TEST_PAGES,
+						  FOLL_WRITE, t->pages),
+			GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins_total"), total);
+	for (i = 0; i < GPT_TEST_PAGES; i++)
+		put_page(t->pages[i]);
+}
+
+static void gpt_test_partial_pin(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 4, PROT_READ | PROT_WRITE);
+	long pins = gpt_stat(test, "pins");
+	int ret;
+
+	/* The last two pages are gone: the pin stops after two. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->addr + 2 * PAGE_SIZE,
+					2 * PAGE_SIZE), 0);
+	ret = pin_user_pages_fast(t->addr, 4, FOLL_WRITE, t->pages);
+	KUNIT_ASSERT_EQ(test, ret, 2);
+	gpt_expect_counts(test, t->pages, 2, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 2);
+	unpin_user_pages(t->pages, 2);
+	gpt_expect_counts(test, t->pages, 2, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+}
+
+static void gpt_test_failed_pin(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 2, PROT_READ);
+	long pins = gpt_stat(test, "pins");
+	long total = gpt_stat(test, "pins_total");
+	int ret;
+
+	/* A write pin of read-only memory fails without a stray count. */
+	ret = pin_user_pages_fast(t->addr, 2, FOLL_WRITE, t->pages);
+	KUNIT_EXPECT_LT(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins_total"), total);
+	/* A read pin works; its pages are the zero page, never counted. */
+	KUNIT_ASSERT_EQ(test, pin_user_pages_fast(t->addr, 2, 0, t->pages), 2);
+	KUNIT_EXPECT_TRUE(test, is_zero_page(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(t->pages[0]), 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	unpin_user_pages(t->pages, 2);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+}
+
+/* === Concurrency ========================================================= */
+
+#define GPT_THREAD_LOOPS	500
+
+struct gpt_thread {
+	struct kunit *test;
+	struct mm_struct *mm;
+	unsigned long addr;
+	struct page *pages[GPT_TEST_PAGES];
+	struct completion done;
+	int failures;
+};
+
+static int gpt_thread_fn(void *arg)
+{
+	struct gpt_thread *th = arg;
+	int i;
+
+	kthread_use_mm(th->mm);
+	for (i = 0; i < GPT_THREAD_LOOPS; i++) {
+		int n = pin_user_pages_fast(th->addr, GPT_TEST_PAGES,
+					    FOLL_WRITE, th->pages);
+
+		if (n != GPT_TEST_PAGES) {
+			if (n > 0)
+				unpin_user_pages(th->pages, n);
+			th->failures++;
+			continue;
+		}
+		if (!page_dma_pinned(th->pages[i % GPT_TEST_PAGES]))
+			th->failures++;
+		if (i & 1)
+			unpin_user_pages(th->pages, GPT_TEST_PAGES);
+		else
+			unpin_user_pages_dirty_lock(th->pages, GPT_TEST_PAGES,
+						    true);
+		cond_resched();
+	}
+	kthread_unuse_mm(th->mm);
+	complete(&th->done);
+	return 0;
+}
+
+static void gpt_test_concurrent(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+	long pins = gpt_stat(test, "pins");
+	long errors = gpt_stat(test, "errors");
+	struct gpt_thread *th;
+	struct task_struct *task;
+	int i;
+
+	th = kunit_kcalloc(test, 2, sizeof(*th), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, th);
+	for (i = 0; i < 2; i++) {
+		th[i].test = test;
+		th[i].mm = current->mm;
+		th[i].addr = t->addr;
+		init_completion(&th[i].done);
+		task = kthread_run(gpt_thread_fn, &th[i], "gpt_kunit/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	}
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&th[i].done);
+		KUNIT_EXPECT_EQ(test, th[i].failures, 0);
+	}
+
+	gpt_pin_fast(test, GPT_TEST_PAGES, 0);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
+	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors);
+}
+
+/* === Misuse ============================================================= */
+
+static void gpt_test_double_unpin(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	long errors = gpt_stat(test, "errors");
+	long pins = gpt_stat(test, "pins");
+
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	unpin_user_page(t->pages[0]);
+	gpt_expect_reports(test);
+	/*
+	 * A second unpin_user_page() would corrupt the refcount for real:
+	 * show the tracker the second unpin alone.
+	 */
+	gup_unpin_track_pages(t->pages, 1);
+	KUNIT_EXPECT_EQ(test, t->reports, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	gpt_expect_counts(test, t->pages, 1, 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+
+	/* The same page again: counted, not reported twice. */
+	gup_unpin_track_pages(t->pages, 1);
+	KUNIT_EXPECT_EQ(test, t->reports, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 2);
+	gpt_expect_counts(test, t->pages, 1, 0);
+}
+
+static void gpt_test_unpin_folio_unpinned(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	long errors = gpt_stat(test, "errors");
+
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	unpin_user_page(t->pages[0]);
+	gpt_expect_reports(test);
+	gup_unpin_track_folio(page_folio(t->pages[0]), 1);
+	KUNIT_EXPECT_EQ(test, t->reports, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	gpt_expect_counts(test, t->pages, 1, 0);
+}
+
+static void gpt_test_put_page_instead_of_unpin(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	long errors = gpt_stat(test, "errors");
+	struct folio *folio;
+
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	folio = page_folio(t->pages[0]);
+	KUNIT_ASSERT_FALSE(test, folio_test_large(folio));
+	gpt_expect_reports(test);
+	/* The pin's references dropped as put_page() would; still mapped. */
+	folio_put_refs(folio, GUP_PIN_COUNTING_BIAS);
+	gup_unpin_track_pages(t->pages, 1);
+	KUNIT_EXPECT_EQ(test, t->reports, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	gpt_expect_counts(test, t->pages, 1, 0);
+}
+
+static void gpt_test_free_while_pinned(struct kunit *test)
+{
+	long errors, pins;
+	struct page *page;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	errors = gpt_stat(test, "errors");
+	pins = gpt_stat(test, "pins");
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	gup_pin_track_pages(&page, 1, FOLL_PIN);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 1);
+	gpt_expect_reports(test);
+	__free_page(page);
+	KUNIT_EXPECT_EQ(test, ((struct gpt_test *)test->priv)->reports, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
+}
+
+/* === debugfs ============================================================ */
+
+static void gpt_test_stats(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 3, PROT_READ | PROT_WRITE);
+	long pinned = gpt_stat(test, "pinned_pages");
+
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "enabled"), 1);
+	KUNIT_EXPECT_GE(test, gpt_stat(test, "lock_buckets"), 16);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	gpt_pin_fast(test, 3, FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned + 3);
+	gpt_pin_fast(test, 3, FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned + 3);
+	unpin_user_pages(t->pages, 3);
+	unpin_user_pages(t->pages, 3);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+}
+
+static void gpt_test_verify_clean(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+				       PROT_READ | PROT_WRITE);
+	char *out;
+
+	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE);
+	out = gpt_show(test, gpt_verify_show);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
+	KUNIT_EXPECT_PTR_EQ(test, strstr(out, "checked "), out);
+	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+}
+
+static void gpt_test_verify_mismatch(struct kunit *test)
+{
+	struct gpt_test *t = test->priv;
+	char pfn[32], *out;
+	struct page *page;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* A tracked pin with no pin references behind it. */
+	gup_pin_track_pages(&page, 1, FOLL_PIN);
+	out = gpt_show(test, gpt_verify_show);
+	snprintf(pfn, sizeof(pfn), "pfn 0x%lx:", page_to_pfn(page));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, pfn));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 1\n"));
+
+	gpt_expect_reports(test);
+	gup_unpin_track_pages(&page, 1);
+	KUNIT_EXPECT_EQ(test, t->reports, 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
+	__free_page(page);
+	out = gpt_show(test, gpt_verify_show);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
+}
+
+/* === Tracking off ======================================================= */
+
+static void gpt_test_off_fallback(struct kunit *test)
+{
+	struct gpt_test *t = test->priv;
+
+	if (gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=off");
+	t->addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+				PROT_READ | PROT_WRITE,
+				MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, t->addr, 0);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(t->pages[0]), 0);
+	KUNIT_EXPECT_TRUE(test, page_dma_pinned(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, page_dma_pinned(t->pages[0]),
+			folio_maybe_dma_pinned(page_folio(t->pages[0])));
+	unpin_user_page(t->pages[0]);
+	KUNIT_EXPECT_FALSE(test, page_dma_pinned(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(t->pages[0]), 0);
+}
+
+static struct kunit_case gpt_test_cases[] = {
+	KUNIT_CASE(gpt_test_single_pin),
+	KUNIT_CASE(gpt_test_batch_fast),
+	KUNIT_CASE(gpt_test_batch_slow),
+	KUNIT_CASE(gpt_test_same_page_twice),
+	KUNIT_CASE(gpt_test_unpin_dirty_lock),
+	KUNIT_CASE(gpt_test_unpin_range_dirty_lock),
+	KUNIT_CASE(gpt_test_longterm),
+	KUNIT_CASE(gpt_test_foll_get_not_counted),
+	KUNIT_CASE(gpt_test_partial_pin),
+	KUNIT_CASE(gpt_test_failed_pin),
+	KUNIT_CASE(gpt_test_concurrent),
+	KUNIT_CASE(gpt_test_double_unpin),
+	KUNIT_CASE(gpt_test_unpin_folio_unpinned),
+	KUNIT_CASE(gpt_test_put_page_instead_of_unpin),
+	KUNIT_CASE(gpt_test_free_while_pinned),
+	KUNIT_CASE(gpt_test_stats),
+	KUNIT_CASE(gpt_test_verify_clean),
+	KUNIT_CASE(gpt_test_verify_mismatch),
+	KUNIT_CASE(gpt_test_off_fallback),
+	{}
+};
+
+static struct kunit_suite gpt_test_suite = {
+	.name = "gup_pin_tracking",
+	.init = gpt_test_init,
+	.test_cases = gpt_test_cases,
+};
+kunit_test_suite(gpt_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for GUP pin tracking");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
