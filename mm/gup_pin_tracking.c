@@ -975,23 +975,49 @@ static void gpt_pinned_stop(struct seq_file *m, void *v)
 {
 }
 
+static void gpt_show_entry(struct seq_file *m, unsigned long pfn, u32 state)
+{
+	depot_stack_handle_t stack = 0;
+	struct page_ext *page_ext;
+
+	seq_printf(m, "pfn 0x%lx pins %lu%s\n", pfn,
+		   (unsigned long)(state & GPT_COUNT_MASK),
+		   state & GPT_LONGTERM ? " longterm" : "");
+	if (!gpt_stacks)
+		return;
+	page_ext = page_ext_get(pfn_to_page(pfn));
+	if (page_ext) {
+		stack = gpt_page_stack(page_ext);
+		page_ext_put(page_ext);
+	}
+	gpt_show_stack(m, stack);
+}
+
+/**
+ * gup_pin_tracking_show_page() - Print the entry of the pinned file for a page.
+ * @m: The seq_file.
+ * @page: The page.
+ *
+ * Context: Process context.
+ * Return: true if @page is pinned and an entry was printed.
+ */
+VISIBLE_IF_KUNIT bool gup_pin_tracking_show_page(struct seq_file *m,
+						 struct page *page)
+{
+	u32 state = gpt_state(page);
+
+	if (!(state & GPT_COUNT_MASK))
+		return false;
+	gpt_show_entry(m, page_to_pfn(page), state);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
+
 static int gpt_pinned_show(struct seq_file *m, void *v)
 {
 	struct gpt_pinned_iter *it = v;
-	depot_stack_handle_t stack = 0;
 
-	seq_printf(m, "pfn 0x%lx pins %lu%s\n", it->pfn,
-		   (unsigned long)(it->state & GPT_COUNT_MASK),
-		   it->state & GPT_LONGTERM ? " longterm" : "");
-	if (gpt_stacks) {
-		struct page_ext *page_ext = page_ext_get(pfn_to_page(it->pfn));
-
-		if (page_ext) {
-			stack = gpt_page_stack(page_ext);
-			page_ext_put(page_ext);
-		}
-		gpt_show_stack(m, stack);
-	}
+	gpt_show_entry(m, it->pfn, it->state);
 	return 0;
 }
 

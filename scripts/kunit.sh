@@ -21,14 +21,41 @@ start=$(date +%s)
 	--make_options CC="ccache gcc" 2>&1 | tail -5
 say "UML build took $(( $(date +%s) - start ))s"
 
-for mode in on off; do
+# Boot checks: what the log must (not) say for a mode.
+boot_check() {
+	local mode=$1 log=$2
+	case $mode in
+	on | stacks)
+		grep -q "gup_pin_tracking: enabled" "$log" || {
+			say "$mode: tracking did not start"; return 1; }
+		grep -q "allocated [0-9]* bytes of page_ext" "$log" || {
+			say "$mode: no page_ext allocated"; return 1; }
+		;;
+	off)
+		! grep -q "gup_pin_tracking: enabled" "$log" || {
+			say "off: tracking started"; return 1; }
+		! grep -q "bytes of page_ext" "$log" || {
+			say "off: page_ext memory was reserved"; return 1; }
+		;;
+	bogus)
+		grep -q "gup_pin_tracking: invalid value 'bogus' for gup_pin_tracking=" "$log" || {
+			say "bogus: no clear message for the bad value"; return 1; }
+		! grep -q "gup_pin_tracking: enabled" "$log" || {
+			say "bogus: tracking started"; return 1; }
+		;;
+	esac
+	say "boot check gup_pin_tracking=$mode: ok"
+}
+
+for mode in on stacks off bogus; do
 	log=$BUILD/uml-kunit-$mode.log
 	json=$BUILD/uml-kunit-$mode.json
+	rm -f "$json" "$UML/test.log"
 	say "running KUnit on UML with gup_pin_tracking=$mode"
 	"${KUNIT[@]}" exec --build_dir="$UML" --timeout=600 \
 		--kernel_args="gup_pin_tracking=$mode" --json="$json" \
 		gup_pin_tracking 2>&1 | tee "$log.parsed" | grep -E '^\[|^={5,}' | tail -40 || true
-	cp "$UML/test.log" "$log" 2>/dev/null || true
+	cp "$UML/test.log" "$log" 2>/dev/null || : > "$log"
 	read -r p f s < <(python3 - "$json" <<'PY'
 import json, sys
 p = f = s = 0
@@ -58,6 +85,11 @@ PY
 	if [ "$((p + f + s))" -eq 0 ]; then
 		say "no KUnit result for the $mode run"
 		f=1
+	fi
+	if boot_check "$mode" "$log"; then
+		p=$((p + 1))
+	else
+		f=$((f + 1))
 	fi
 	say "UML KUnit gup_pin_tracking=$mode: $p passed, $f failed, $s skipped"
 	echo "$p $f $s" > "$RES/uml-kunit-$mode"

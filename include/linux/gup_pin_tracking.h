@@ -27,6 +27,7 @@ struct seq_file;
 bool gup_pin_tracking_longterm(const struct page *page);
 int gup_pin_tracking_stats_show(struct seq_file *m, void *v);
 unsigned long gup_pin_tracking_verify(struct seq_file *m);
+bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
 #endif
 
 /**

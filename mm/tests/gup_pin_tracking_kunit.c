@@ -533,6 +533,47 @@ static void gpt_test_verify_mismatch(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
 }
 
+static void gpt_test_pinned_entry(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	char want[64];
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->size = GPT_SHOW_SIZE;
+	m->buf = kunit_kzalloc(test, m->size + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->buf);
+
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(m, t->pages[0]));
+	m->buf[m->count] = '\0';
+	snprintf(want, sizeof(want), "pfn 0x%lx pins 2 longterm\n",
+		 page_to_pfn(t->pages[0]));
+	KUNIT_EXPECT_TRUE(test, !strncmp(m->buf, want, strlen(want)));
+
+	m->count = 0;
+	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(m, t->pages[1]));
+	m->buf[m->count] = '\0';
+	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 longterm\n",
+		 page_to_pfn(t->pages[1]));
+	KUNIT_EXPECT_TRUE(test, !strncmp(m->buf, want, strlen(want)));
+	/* In stacks mode the pinner's stack follows, naming this test. */
+	if (gpt_stat(test, "stacks"))
+		KUNIT_EXPECT_NOT_NULL_MSG(test,
+					  strstr(m->buf, "\n        pin_user_pages_fast+"),
+					  "%s", m->buf);
+	else
+		KUNIT_EXPECT_EQ(test, strlen(m->buf), strlen(want));
+
+	unpin_user_pages(t->pages, 2);
+	unpin_user_page(t->pages[0]);
+	m->count = 0;
+	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_show_page(m, t->pages[0]));
+	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_show_page(m, t->pages[1]));
+	KUNIT_EXPECT_EQ(test, m->count, 0);
+}
+
 /* === Tracking off ======================================================= */
 
 static void gpt_test_off_fallback(struct kunit *test)
@@ -574,6 +615,7 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_stats),
 	KUNIT_CASE(gpt_test_verify_clean),
 	KUNIT_CASE(gpt_test_verify_mismatch),
+	KUNIT_CASE(gpt_test_pinned_entry),
 	KUNIT_CASE(gpt_test_off_fallback),
 	{}
 };

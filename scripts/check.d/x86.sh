@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check, x86_64 part: build the debug guest kernel (KASAN, lockdep,
+# DEBUG_VM, KUnit built in), boot it under QEMU with gup_pin_tracking=on
+# (KUnit at boot + the kselftest), =off and a bad value. Writes results to
+# $BUILD/results/x86-*.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/scripts/logscan.sh"
+
+RES=$BUILD/results
+mkdir -p "$RES"
+bash "$TOP/scripts/x86.sh" guest || { echo "0 1 0" > "$RES/x86-build"; exit 1; }
+bash "$TOP/scripts/initramfs.sh" || { echo "0 1 0" > "$RES/x86-initramfs"; exit 1; }
+KERNEL=$BUILD/x86-guest/arch/x86/boot/bzImage
+
+# KUnit results in a console log: "<passed> <failed> <skipped>".
+kunit_counts() {
+	(cd "$SRC" && python3 tools/testing/kunit/kunit.py parse --json="$1.kunit.json" "$1" >/dev/null 2>&1)
+	python3 - "$1.kunit.json" <<'PY'
+import json, sys
+p = f = s = 0
+def walk(t):
+    global p, f, s
+    for c in t.get("sub_groups", []):
+        walk(c)
+    for c in t.get("test_cases", []):
+        st = c.get("status")
+        if st == "PASS": p += 1
+        elif st == "SKIP": s += 1
+        else: f += 1
+try:
+    walk(json.load(open(sys.argv[1])))
+except Exception:
+    pass
+print(p, f, s)
+PY
+}
+
+# kselftest TAP results of the guest job: "<passed> <failed> <skipped>".
+ksft_counts() {
+	local p s f
+	p=$(grep -aE '^ok [0-9]+ ' "$1" | grep -avc '# SKIP')
+	s=$(grep -aE '^ok [0-9]+ .*# SKIP' "$1" | wc -l)
+	f=$(grep -acE '^not ok [0-9]+ ' "$1")
+	echo "$p $s $f" | awk '{ print $1, $3, $2 }'
+}
+
+# Failures from the kernel log, and gup_pin_tracking misuse reports, which a
+# clean workload must never produce.
+log_failures() {
+	local probs n=0
+	probs=$(log_problems "$1")
+	if [ -n "$probs" ]; then
+		say "$(basename "$1"): kernel log problems:"
+		printf '%s\n' "$probs" | head -20 >&2
+		n=1
+	fi
+	if grep -aqE 'gup_pin_tracking: (unpin of|page freed|pin references|pin count)' "$1"; then
+		say "$(basename "$1"): misuse reported on a clean workload:"
+		grep -aE 'gup_pin_tracking: (unpin of|page freed|pin references|pin count)' "$1" | head >&2
+		n=1
+	fi
+	echo "$n"
+}
+
+run_mode() {
+	local mode=$1 job=$2 log=$BUILD/x86-$1.log rc kp kf ks tp tf ts lf
+	bash "$TOP/scripts/guest.sh" "$KERNEL" "$log" \
+		"gup_pin_tracking=$mode gpt.job=$job" "${GUEST_TIMEOUT:-1500}"
+	rc=$?
+	read -r kp kf ks < <(kunit_counts "$log")
+	read -r tp tf ts < <(ksft_counts "$log")
+	lf=$(log_failures "$log")
+	say "x86 $mode: KUnit $kp passed, $kf failed, $ks skipped; kselftest $tp passed, $tf failed, $ts skipped; guest exit $rc"
+	[ $((kp + kf + ks)) -gt 0 ] || { say "x86 $mode: no KUnit results"; kf=$((kf + 1)); }
+	local bad=$((kf + tf + lf))
+	[ "$rc" -eq 0 ] || bad=$((bad + 1))
+	echo "$((kp + tp)) $bad $((ks + ts))" > "$RES/x86-$mode"
+}
+
+run_mode on check
+run_mode off boot
+if grep -q "gup_pin_tracking: enabled" "$BUILD/x86-off.log" ||
+   grep -q "bytes of page_ext" "$BUILD/x86-off.log"; then
+	say "x86 off: tracking started or page_ext was reserved"
+	echo "0 1 0" > "$RES/x86-off-boot"
+else
+	echo "1 0 0" > "$RES/x86-off-boot"
+fi
+run_mode bogus boot
+if grep -q "gup_pin_tracking: invalid value 'bogus'" "$BUILD/x86-bogus.log" &&
+   ! grep -q "gup_pin_tracking: enabled" "$BUILD/x86-bogus.log"; then
+	echo "1 0 0" > "$RES/x86-bogus-boot"
+else
+	say "x86 bogus: no clear message, or tracking started"
+	echo "0 1 0" > "$RES/x86-bogus-boot"
+fi

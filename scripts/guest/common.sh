@@ -1,0 +1,26 @@
+# Helpers for guest jobs (busybox sh).
+GPT=/sys/kernel/debug/gup_pin_tracking
+HOSTLIB=/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu
+# Run a host binary (fio) from the read-only 9p share of the host root.
+host_run() {
+	/host/lib64/ld-linux-x86-64.so.2 --library-path "$HOSTLIB" "$@"
+}
+section() { echo; echo "=== $* ==="; }
+show_tracking() {
+	section "tracking report: $1"
+	if [ -r $GPT/stats ]; then
+		cat $GPT/stats
+		echo "--- pinned ($(grep -c '^pfn' $GPT/pinned) pages; first 12 lines)"
+		head -n 12 $GPT/pinned
+		echo "--- verify"
+		tail -n 5 $GPT/verify
+	else
+		echo "(tracking is off: no $GPT)"
+	fi
+}
+setup_devices() {
+	modprobe null_blk 2>/dev/null
+	echo 8 > /proc/sys/vm/nr_hugepages
+	echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+	[ -b /dev/nullb0 ] || echo "guest: no /dev/nullb0"
+}
