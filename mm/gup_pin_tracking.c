@@ -28,6 +28,7 @@
 #include <linux/page_ext.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -802,12 +803,83 @@ void __gup_pin_track_dump_page(const struct page *page)
 	state = READ_ONCE(gpt_page(page_ext)->state);
 	stack = gpt_page_stack(page_ext);
 	page_ext_put(page_ext);
-	pr_warn("pins %lu%s%s\n", (unsigned long)(state & GPT_COUNT_MASK),
+	pr_warn("pfn 0x%lx pins %lu%s%s\n", page_to_pfn(page),
+		(unsigned long)(state & GPT_COUNT_MASK),
 		state & GPT_LONGTERM ? " longterm" : "",
 		state & GPT_DMA_PINNED ? " DmaPinned" : "");
 	if (stack && (state & GPT_COUNT_MASK)) {
 		pr_warn("page last pinned by:\n");
 		stack_depot_print(stack);
+	}
+}
+
+static DEFINE_RATELIMIT_STATE(gpt_migrate_rs, 5 * HZ, 10);
+
+/* First pinned page of @folio: its pfn, state and pinner. */
+static bool gpt_folio_first_pinned(struct folio *folio, unsigned long *pfnp,
+				   u32 *statep, depot_stack_handle_t *stackp)
+{
+	unsigned long pfn = folio_pfn(folio);
+	unsigned long end = pfn + folio_nr_pages(folio);
+
+	while (pfn < end) {
+		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
+		struct page_ext *page_ext, *pe;
+		unsigned long i;
+
+		page_ext = page_ext_get(pfn_to_page(pfn));
+		if (!page_ext) {
+			pfn += nr;
+			continue;
+		}
+		for (i = 0, pe = page_ext; i < nr; i++, pe = page_ext_next(pe)) {
+			u32 state = READ_ONCE(gpt_page(pe)->state);
+
+			if (state & GPT_COUNT_MASK) {
+				*pfnp = pfn + i;
+				*statep = state;
+				*stackp = gpt_page_stack(pe);
+				page_ext_put(page_ext);
+				return true;
+			}
+		}
+		page_ext_put(page_ext);
+		pfn += nr;
+	}
+	return false;
+}
+
+/**
+ * __gup_pin_track_migrate_failed() - Name pinned pages that blocked migration.
+ * @folios: The folios, linked by ->lru, that memory offlining or
+ *	    alloc_contig_range() could not migrate.
+ * @why: Who wanted them migrated, for the message.
+ *
+ * For each folio that holds a tracked pin, log its first pinned page with
+ * the pin count, the long-term flag and, in stacks mode, the pinner's stack.
+ * Rate-limited.
+ *
+ * Context: Process context.
+ */
+void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why)
+{
+	depot_stack_handle_t stack;
+	struct folio *folio;
+	unsigned long pfn;
+	u32 state;
+
+	list_for_each_entry(folio, folios, lru) {
+		if (!gpt_folio_first_pinned(folio, &pfn, &state, &stack))
+			continue;
+		if (!__ratelimit(&gpt_migrate_rs))
+			return;
+		pr_warn("%s: migration blocked by pinned pfn 0x%lx pins %lu%s\n",
+			why, pfn, (unsigned long)(state & GPT_COUNT_MASK),
+			state & GPT_LONGTERM ? " longterm" : "");
+		if (stack) {
+			pr_warn("page last pinned by:\n");
+			stack_depot_print(stack);
+		}
 	}
 }
 

@@ -11,7 +11,8 @@ set -euo pipefail
 NAME=${1:-guest}
 shift || true
 if [ $# -eq 0 ]; then
-	set -- "$TOP/scripts/configs/x86-guest.config" \
+	set -- "$TOP/scripts/configs/x86-base.config" \
+	       "$TOP/scripts/configs/x86-tracking.config" \
 	       "$TOP/scripts/configs/x86-debug.config"
 fi
 TREE=${TREE:-$SRC}

@@ -20,6 +20,7 @@ void __gup_unpin_track_folio(struct folio *folio, unsigned long refs);
 void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios);
 void __gup_pin_track_free(struct page *page, unsigned int order);
 void __gup_pin_track_dump_page(const struct page *page);
+void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why);
 unsigned int __page_dma_pin_count(const struct page *page);
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -154,6 +155,20 @@ static inline void gup_pin_track_dump_page(const struct page *page)
 }
 
 /**
+ * gup_pin_track_migrate_failed() - Name pinned pages that blocked migration.
+ * @folios: The folios (linked by ->lru) that could not be migrated.
+ * @why: Who wanted them migrated ("memory offline", "alloc_contig_range").
+ *
+ * Context: Process context.
+ */
+static inline void gup_pin_track_migrate_failed(struct list_head *folios,
+						const char *why)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_migrate_failed(folios, why);
+}
+
+/**
  * page_dma_pin_count() - Number of FOLL_PIN pins held on a page.
  * @page: The page.
  *
@@ -227,6 +242,11 @@ static inline void gup_pin_track_free(struct page *page, unsigned int order)
 }
 
 static inline void gup_pin_track_dump_page(const struct page *page)
+{
+}
+
+static inline void gup_pin_track_migrate_failed(struct list_head *folios,
+						const char *why)
 {
 }
 

@@ -20,7 +20,7 @@ show_tracking() {
 }
 setup_devices() {
 	modprobe null_blk 2>/dev/null
-	echo 8 > /proc/sys/vm/nr_hugepages
+	echo 16 > /proc/sys/vm/nr_hugepages
 	echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 	[ -b /dev/nullb0 ] || echo "guest: no /dev/nullb0"
 }

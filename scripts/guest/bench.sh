@@ -1,0 +1,44 @@
+# Guest job for make bench: each workload prints its raw result between
+# BENCH-BEGIN/BENCH-END markers; the host parses them. gpt.reps= and
+# gpt.runtime= on the kernel command line set repetitions and fio seconds.
+. /jobs/common.sh
+setup_devices
+reps=1 rt=5
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	gpt.reps=*) reps=${arg#gpt.reps=} ;;
+	gpt.runtime=*) rt=${arg#gpt.runtime=} ;;
+	esac
+done
+FIO=/host/usr/bin/fio
+fio_job() {
+	name=$1
+	shift
+	echo "BENCH-BEGIN fio $name"
+	host_run $FIO --output-format=json --name="$name" --filename=/dev/nullb0 \
+		--direct=1 --bs=4k --time_based --runtime="$rt" --ramp_time=0 \
+		--thread --size=1G "$@"
+	echo "BENCH-END"
+}
+gup_job() {
+	name=$1
+	shift
+	echo "BENCH-BEGIN gup $name"
+	gup_test "$@"
+	echo "BENCH-END"
+}
+r=0
+while [ $r -lt "$reps" ]; do
+	r=$((r + 1))
+	echo "BENCH-REP $r"
+	fio_job libaio-randread --rw=randread --ioengine=libaio --iodepth=64
+	fio_job libaio-read --rw=read --ioengine=libaio --iodepth=64
+	fio_job uring-fixedbufs --rw=randread --ioengine=io_uring --fixedbufs --iodepth=64
+	gup_job pin-fast-1 -a -m 32 -r 1 -n 1 -T
+	gup_job pin-fast-512 -a -m 64 -r 1 -n 512 -T
+	gup_job pin-fast-512-thp -a -m 64 -r 1 -n 512 -t
+	gup_job pin-basic-512 -b -m 64 -r 1 -n 512 -T
+	gup_job pin-longterm-512 -L -m 64 -r 1 -n 512 -T
+done
+[ -r $GPT/stats ] && cat $GPT/stats
+exit 0

@@ -1,0 +1,54 @@
+# Guest job for make run: real pinning I/O with tracking on, the tracking
+# report while pins are held and after, and a short summary.
+. /jobs/common.sh
+setup_devices
+FIO=/host/usr/bin/fio
+if [ -x "$FIO" ] && host_run $FIO --version >/dev/null 2>&1; then
+	have_fio=1
+else
+	have_fio=0
+	echo "guest: fio not usable over the 9p host share; fio steps skipped"
+fi
+base_total=$(sed -n 's/^pins_total: //p' $GPT/stats)
+
+if [ $have_fio = 1 ]; then
+	section "fio: the seed's job (4 KiB O_DIRECT random reads, libaio, iodepth 64) on /dev/nullb0"
+	host_run $FIO --name=seed --filename=/dev/nullb0 --direct=1 --rw=randread \
+		--bs=4k --ioengine=libaio --iodepth=64 --size=512M --io_size=128M \
+		--thread --group_reporting 2>&1 | grep -E 'IOPS|lat \(usec\): min|cpu'
+	section "fio: io_uring with registered (fixed) buffers, running in the background"
+	host_run $FIO --name=fixedbufs --filename=/dev/nullb0 --direct=1 --rw=randread \
+		--bs=4k --ioengine=io_uring --fixedbufs --iodepth=16 --size=512M \
+		--time_based --runtime=6 --thread > /tmp/fio-uring.log 2>&1 &
+	fio_pid=$!
+	sleep 3
+	show_tracking "while fio holds 16 registered buffers (long-term pins)"
+	wait $fio_pid
+	grep -E 'IOPS' /tmp/fio-uring.log
+fi
+
+section "gup_test: PIN_FAST_BENCHMARK, 64 MiB, 512 pages a call, 4 KiB pages"
+gup_test -a -m 64 -r 2 -n 512 -T
+section "gup_test: PIN_FAST_BENCHMARK on THP"
+gup_test -a -m 64 -r 2 -n 512 -t
+section "gup_test: PIN_FAST_BENCHMARK on hugetlb"
+gup_test -a -m 16 -r 2 -n 512 -H
+section "gup_test: PIN_BASIC_TEST and PIN_LONGTERM_BENCHMARK"
+gup_test -b -m 16 -r 1 -n 512
+gup_test -L -m 16 -r 1 -n 512
+
+show_tracking "after every pinner finished"
+section "summary"
+total=$(sed -n 's/^pins_total: //p' $GPT/stats)
+unpins=$(sed -n 's/^unpins_total: //p' $GPT/stats)
+pinned=$(sed -n 's/^pinned_pages: //p' $GPT/stats)
+errors=$(sed -n 's/^errors: //p' $GPT/stats)
+mism=$(tail -n 1 $GPT/verify)
+echo "pins taken during the run: $((total - base_total)); all pins released: $unpins of $total"
+echo "pages pinned now: $pinned; misuse reports: $errors; verify: $mism"
+if [ "$pinned" = 0 ] && [ "$errors" = 0 ] && [ "$total" = "$unpins" ]; then
+	echo "RESULT: every pin was counted and released, no misuse"
+	exit 0
+fi
+echo "RESULT: tracking found a problem (see above)"
+exit 1
