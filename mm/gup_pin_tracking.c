@@ -131,10 +131,11 @@ static bool __init need_gup_pin_tracking(void)
 #else
 #define GPT_CHUNK_ORDER		9
 #endif
-#define GPT_CHUNK_PAGES		(1UL << GPT_CHUNK_ORDER)
+#define GPT_CHUNK_PAGES		BIT(GPT_CHUNK_ORDER)
 #define GPT_MIN_LOCKS		16U
 #define GPT_MAX_LOCKS		4096U
 
+/* The bucket locks; each protects the page_ext state of its chunks. */
 static spinlock_t *gpt_locks __read_mostly;
 static unsigned int gpt_lock_bits __read_mostly;
 
@@ -169,6 +170,7 @@ static const char *const gpt_counter_names[] = {
 	[GPT_UNPINS_TOTAL]	= "unpins_total",
 	[GPT_ERRORS]		= "errors",
 };
+
 static_assert(ARRAY_SIZE(gpt_counter_names) == GPT_NR_COUNTERS);
 
 static DEFINE_PER_CPU(long, gpt_counters[GPT_NR_COUNTERS]);
@@ -327,7 +329,7 @@ static void gpt_pin_chunk(unsigned long pfn, unsigned long nr, bool longterm,
 	struct page_ext *page_ext, *pe;
 	struct gpt_delta d = {};
 	unsigned long flags, i;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* the bucket lock of the chunk */
 
 	page_ext = page_ext_get(pfn_to_page(pfn));
 	if (!page_ext)
@@ -402,7 +404,7 @@ static unsigned long gpt_unpin_chunk(unsigned long pfn, unsigned long nr)
 	struct page_ext *page_ext, *pe;
 	struct gpt_delta d = {};
 	unsigned long flags, i;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* the bucket lock of the chunk */
 
 	page_ext = page_ext_get(pfn_to_page(pfn));
 	if (!page_ext)
@@ -446,7 +448,7 @@ static unsigned long gpt_unpin_folio_pins(struct folio *folio,
 		struct page_ext *page_ext, *pe;
 		struct gpt_delta d = {};
 		unsigned long flags, i;
-		spinlock_t *lock;
+		spinlock_t *lock;	/* the bucket lock of the chunk */
 
 		page_ext = page_ext_get(pfn_to_page(pfn));
 		if (!page_ext) {
@@ -485,7 +487,7 @@ static void gpt_unpin_missing(struct page *page, const char *what)
 	struct page_ext *page_ext;
 	struct gpt_delta d = {};
 	unsigned long flags;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* the bucket lock of the chunk */
 
 	page_ext = page_ext_get(page);
 	if (!page_ext)
@@ -707,7 +709,7 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 		struct page_ext *page_ext, *pe;
 		struct gpt_delta d = {};
 		unsigned long flags, i;
-		spinlock_t *lock;
+		spinlock_t *lock;	/* the bucket lock of the chunk */
 		bool dirty = false;
 
 		page_ext = page_ext_get(pfn_to_page(pfn));
@@ -1180,7 +1182,7 @@ static bool gpt_verify_folio(struct seq_file *m, unsigned long pfn,
 				goto ok;
 		}
 		if (try + 1 < GPT_VERIFY_TRIES)
-			msleep(10);
+			usleep_range(10000, 20000);
 	}
 	folio_put(folio);
 	if (large)

@@ -128,9 +128,9 @@ static void gpt_pin_fast(struct kunit *test, unsigned long npages,
 			 unsigned int flags)
 {
 	struct gpt_test *t = test->priv;
+	int ret = pin_user_pages_fast(t->addr, npages, flags, t->pages);
 
-	KUNIT_ASSERT_EQ(test, pin_user_pages_fast(t->addr, npages, flags,
-						   t->pages), (int)npages);
+	KUNIT_ASSERT_EQ(test, ret, (int)npages);
 }
 
 /* === Counting =========================================================== */
@@ -625,6 +625,7 @@ static struct kunit_suite gpt_test_suite = {
 	.init = gpt_test_init,
 	.test_cases = gpt_test_cases,
 };
+
 kunit_test_suite(gpt_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for GUP pin tracking");
