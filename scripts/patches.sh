@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make patches: export the work as a git format-patch series against the
+# pinned base, with a cover letter, into build/patches/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+apt_install git
+bash "$TOP/scripts/tree.sh"
+R=$BUILD/patches-git
+OUT=$BUILD/patches
+ID="GUP Pin Tracking Team <gup-pin-tracking@example.org>"
+G=(git -C "$R" -c user.name="GUP Pin Tracking Team"
+   -c user.email=gup-pin-tracking@example.org -c core.autocrlf=false)
+
+if ! "${G[@]}" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+	say "making a git repository of the base in $R (once)"
+	rm -rf "$R"
+	mkdir -p "$R"
+	cp -a "$BUILD/base/." "$R/"
+	rm -f "$R/.version"
+	"${G[@]}" init -q
+	"${G[@]}" add -A
+	"${G[@]}" commit -q -m "Linux $BASE_PKG $BASE_VERSION"
+	"${G[@]}" tag base
+fi
+"${G[@]}" checkout -q -f -B series base
+"${G[@]}" clean -qfdx
+
+# step PATCH|- "FILES" ["SUBJECT" "BODY"]: apply one series patch and/or add
+# new files, and commit with the patch's message (or the one given).
+step() {
+	local patch=$1 files=$2 subject=${3:-} body=${4:-} f
+	if [ "$patch" != - ]; then
+		"${G[@]}" apply --index "$TOP/patches/$patch" ||
+			die "$patch does not apply"
+		subject=$(sed -n 's/^Subject: \[PATCH\] //p' "$TOP/patches/$patch" | head -n1)
+		body=$(awk 'f && /^Signed-off-by:/ { exit } f { print } /^Subject:/ { f = 1 }' \
+			"$TOP/patches/$patch")
+	fi
+	for f in $files; do
+		mkdir -p "$R/$(dirname "$f")"
+		cp "$TOP/$f" "$R/$f"
+		"${G[@]}" add "$f"
+	done
+	printf '%s\n%s\n\nSigned-off-by: %s\n' "$subject" "$body" "$ID" |
+		"${G[@]}" commit -q -F -
+}
+
+step 0001-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
+	"include/linux/gup_pin_tracking.h mm/gup_pin_tracking.c"
+"${G[@]}" commit -q --amend -F - <<'MSG'
+mm/gup_pin_tracking: track FOLL_PIN pins of every page in page_ext
+
+Upstream knows the exact pin count of a large folio (_pincount) and can
+only guess for a small one (GUP_PIN_COUNTING_BIAS in the refcount), and
+nothing says which page of a folio is pinned or by whom. Add a page_ext
+client that keeps, for every base page, the number of FOLL_PIN pins, a
+DmaPinned bit set exactly while the count is non-zero, and a long-term
+flag, and that reports unpins of pages without a pin, pages freed while
+pinned and pin references dropped with put_page().
+
+Counts are updated under an array of irq-safe spinlocks hashed on the
+2 MiB chunk of the pfn, so a run of consecutive pages takes one lock and
+one page_ext lookup, and chunks never cross a memory section. The hooks
+are static-key inline wrappers in include/linux/gup_pin_tracking.h with
+empty stubs when CONFIG_GUP_PIN_TRACKING=n. gup_pin_tracking=off (the
+default) reserves no page_ext memory; =on costs 4 bytes a page, =stacks
+8 and keeps the last pinner's stack in stackdepot. debugfs shows stats,
+the pinned pages and a verifier of the invariants against upstream's
+own counts.
+
+This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),
+which kept the flag and count in struct page under a zone lock.
+
+Signed-off-by: GUP Pin Tracking Team <gup-pin-tracking@example.org>
+MSG
+step 0002-mm-gup-count-FOLL_PIN-pins-in-the-pin-tracker.patch ""
+step 0003-block-name-the-released-pages-for-the-pin-tracker.patch ""
+step 0004-mm-page_alloc-report-pages-freed-while-pinned.patch ""
+step 0005-mm-debug-print-tracked-pins-in-dump_page.patch ""
+step 0006-mm-name-the-pinned-pages-that-block-migration.patch ""
+step 0008-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
+	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
+step 0009-selftests-mm-build-the-gup_pin_tracking-test.patch \
+	"tools/testing/selftests/mm/gup_pin_tracking.c"
+step 0007-Documentation-mm-list-gup_pin_tracking.patch \
+	"Documentation/mm/gup_pin_tracking.rst"
+step - "kernel/configs/gup_pin_tracking.config" \
+	"kernel/configs: add gup_pin_tracking.config" \
+"
+A fragment for debug kernels that want GUP pin tracking on from boot:
+make gup_pin_tracking.config on top of a distro's debug configuration."
+step 0010-MAINTAINERS-add-GUP-pin-tracking.patch ""
+
+rm -rf "$OUT"
+"${G[@]}" format-patch -q --cover-letter --base=base -o "$OUT" base..series
+cover=$(ls "$OUT"/0000-cover-letter.patch)
+python3 "$TOP/scripts/cover.py" "$cover" "$TOP" "$("${G[@]}" diff --stat base series | tail -n 40)"
+say "series: $(ls "$OUT" | wc -l) files in $OUT"
+ls "$OUT"
