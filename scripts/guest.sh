@@ -14,12 +14,12 @@ apt_install qemu-system-x86
 MEM=${GUEST_MEM:-2G}
 SMP=${GUEST_SMP:-2}
 
-say "booting $(basename "$(dirname "$(dirname "$(dirname "$KERNEL")")")") with: $ARGS (log: $LOG)"
+say "booting ${KERNEL#"$BUILD"/} with: $ARGS (log: ${LOG#"$TOP"/})"
 start=$(date +%s)
 timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
 	-m "$MEM" -smp "$SMP" -nographic -no-reboot \
 	-kernel "$KERNEL" -initrd "$BUILD/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $ARGS" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $ARGS" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 	"$@" < /dev/null > "$LOG" 2>&1
 rc=$?

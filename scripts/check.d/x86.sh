@@ -17,7 +17,8 @@ KERNEL=$BUILD/x86-guest/arch/x86/boot/bzImage
 
 # KUnit results in a console log: "<passed> <failed> <skipped>".
 kunit_counts() {
-	(cd "$SRC" && python3 tools/testing/kunit/kunit.py parse --json="$1.kunit.json" "$1" >/dev/null 2>&1)
+	sed '/^GUEST-START/,$d' "$1" > "$1.boot"
+	(cd "$SRC" && python3 tools/testing/kunit/kunit.py parse --json="$1.kunit.json" "$1.boot" >/dev/null 2>&1)
 	python3 - "$1.kunit.json" <<'PY'
 import json, sys
 p = f = s = 0
@@ -41,9 +42,10 @@ PY
 # kselftest TAP results of the guest job: "<passed> <failed> <skipped>".
 ksft_counts() {
 	local p s f
-	p=$(grep -aE '^ok [0-9]+ ' "$1" | grep -avc '# SKIP')
-	s=$(grep -aE '^ok [0-9]+ .*# SKIP' "$1" | wc -l)
-	f=$(grep -acE '^not ok [0-9]+ ' "$1")
+	sed -n '/^GUEST-START/,$p' "$1" > "$1.job"
+	p=$(grep -aE '^ok [0-9]+ ' "$1.job" | grep -avc '# SKIP')
+	s=$(grep -aE '^ok [0-9]+ .*# SKIP' "$1.job" | wc -l)
+	f=$(grep -acE '^not ok [0-9]+ ' "$1.job")
 	echo "$p $s $f" | awk '{ print $1, $3, $2 }'
 }
 
@@ -81,6 +83,13 @@ run_mode() {
 }
 
 run_mode on check
+if grep -q "gup_pin_tracking: enabled" "$BUILD/x86-on.log" &&
+   grep -q "allocated [0-9]* bytes of page_ext" "$BUILD/x86-on.log"; then
+	echo "1 0 0" > "$RES/x86-on-boot"
+else
+	say "x86 on: no 'enabled' or page_ext allocation line in the boot log"
+	echo "0 1 0" > "$RES/x86-on-boot"
+fi
 run_mode off boot
 if grep -q "gup_pin_tracking: enabled" "$BUILD/x86-off.log" ||
    grep -q "bytes of page_ext" "$BUILD/x86-off.log"; then

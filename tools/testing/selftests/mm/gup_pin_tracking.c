@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/io_uring.h>
-#include <linux/memfd.h>
 #include <linux/udmabuf.h>
 #include <mm/gup_test.h>
 
@@ -251,12 +250,13 @@ static void odirect(struct __test_metadata *_metadata,
 		SKIP(return, NULLB ": %s", strerror(errno));
 	buf = map_anon(npages * page_size, thp ? 2 << 20 : page_size, thp);
 	ASSERT_NE(NULL, buf);
-	if (write)
+	if (write) {
 		ASSERT_EQ(npages * page_size,
 			  pwrite(fd, buf, npages * page_size, 0));
-	else
+	} else {
 		ASSERT_EQ(npages * page_size,
 			  pread(fd, buf, npages * page_size, 0));
+	}
 	ASSERT_EQ(0, read_stats(&now));
 	/* Each page pinned once for the I/O and released at completion. */
 	EXPECT_EQ(npages, now.pins_total - self->base.pins_total);
