@@ -26,7 +26,7 @@ boot() { # boot KERNEL LOGNAME "ARGS" [qemu args...]
 	local kernel=$1 name=$2 args=$3
 	shift 3
 	GUEST_SMP=1 GUEST_MEM=2G bash "$TOP/scripts/guest.sh" "$kernel" \
-		"$LOGS/$name.log" "norandmaps gpt.job=bench $args" 3000 "$@"
+		"$LOGS/$name.log" "norandmaps kunit.enable=0 gpt.job=bench $args" 3000 "$@"
 }
 
 if [ "${SMOKE:-0}" = 1 ]; then

@@ -24,14 +24,24 @@ cp /bin/busybox "$ROOT/bin/busybox"
 cp "$TOP/scripts/guest/init" "$ROOT/init"
 chmod +x "$ROOT/init"
 cp "$TOP"/scripts/guest/*.sh "$ROOT/jobs/"
+# Where the host's fio finds its libraries, seen from the guest's /host.
+if command -v fio >/dev/null; then
+	ldd "$(command -v fio)" | awk '$3 ~ /^\// { print $3 }' | xargs -r -n1 dirname |
+		sort -u | sed 's|^|/host|' | paste -sd: > "$ROOT/jobs/hostlibs"
+fi
 
 ST=$SRC/tools/testing/selftests
 CFLAGS="-static -O2 -Wall -I$HDR/usr/include -I$SRC -I$ST"
 say "building static gup_test and gup_pin_tracking selftests"
+# glibc and the UAPI headers both define a few macros: keep the noise in a log.
 # shellcheck disable=SC2086
-gcc $CFLAGS -o "$ROOT/bin/gup_test" "$ST/mm/gup_test.c" "$ST/mm/vm_util.c" -lpthread
+gcc $CFLAGS -o "$ROOT/bin/gup_test" "$ST/mm/gup_test.c" "$ST/mm/vm_util.c" \
+	-lpthread 2> "$BUILD/gup_test.cc.log" ||
+	{ cat "$BUILD/gup_test.cc.log" >&2; die "gup_test build failed"; }
 # shellcheck disable=SC2086
-gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking" "$ST/mm/gup_pin_tracking.c"
+gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking" "$ST/mm/gup_pin_tracking.c" \
+	2> "$BUILD/gup_pin_tracking.cc.log" ||
+	{ cat "$BUILD/gup_pin_tracking.cc.log" >&2; die "selftest build failed"; }
 
 (cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/initramfs.cpio.gz"
 say "initramfs: $BUILD/initramfs.cpio.gz ($(stat -c %s "$BUILD/initramfs.cpio.gz") bytes)"

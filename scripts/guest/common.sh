@@ -1,9 +1,10 @@
 # Helpers for guest jobs (busybox sh).
 GPT=/sys/kernel/debug/gup_pin_tracking
 HOSTLIB=/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu
+[ -r /jobs/hostlibs ] && HOSTLIB=$(cat /jobs/hostlibs):$HOSTLIB
 # Run a host binary (fio) from the read-only 9p share of the host root.
 host_run() {
-	/host/lib64/ld-linux-x86-64.so.2 --library-path "$HOSTLIB" "$@"
+	/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path "$HOSTLIB" "$@"
 }
 section() { echo; echo "=== $* ==="; }
 show_tracking() {
