@@ -12,7 +12,7 @@ bash "$TOP/scripts/initramfs.sh" || die "initramfs build failed"
 LOG=$BUILD/run.log
 GUEST_SMP=${GUEST_SMP:-2} bash "$TOP/scripts/guest.sh" \
 	"$BUILD/x86-guest/arch/x86/boot/bzImage" "$LOG" \
-	"gup_pin_tracking=${MODE:-on} kunit.enable=0 gpt.job=run" "${GUEST_TIMEOUT:-1500}"
+	"gup_pin_tracking=${MODE:-on} kunit.enable=0 gpt.job=run ${EXTRA_ARGS:-}" "${GUEST_TIMEOUT:-1500}"
 rc=$?
 # Show the guest's report: everything after the job started.
 sed -n '/^GUEST-START: run/,/^GUEST-EXIT/p' "$LOG" | tr -d '\r'

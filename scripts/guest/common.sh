@@ -11,8 +11,8 @@ show_tracking() {
 	section "tracking report: $1"
 	if [ -r $GPT/stats ]; then
 		cat $GPT/stats
-		echo "--- pinned ($(grep -c '^pfn' $GPT/pinned) pages; first 12 lines)"
-		head -n 12 $GPT/pinned
+		echo "--- pinned ($(grep -c '^pfn' $GPT/pinned) pages; first 24 lines)"
+		head -n 24 $GPT/pinned
 		echo "--- verify"
 		tail -n 5 $GPT/verify
 	else
