@@ -8,14 +8,18 @@
  * =stacks; skips otherwise. O_DIRECT cases use /dev/nullb0 (null_blk).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -595,6 +599,190 @@ TEST_F(gpt, gup_test_longterm_held)
 	ASSERT_EQ(0, ioctl(fd, PIN_LONGTERM_TEST_STOP));
 	close(fd);
 	munmap(buf, npages * page_size);
+}
+
+/* === A pinned page blocks memory offlining ============================== */
+
+#define NULLB_CFG	"/sys/kernel/config/nullb/gpt_slow"
+#define MEMORY_SYS	"/sys/devices/system/memory/"
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+struct slow_read {
+	int fd;
+	char *buf;
+	ssize_t ret;
+};
+
+static void *slow_read_fn(void *arg)
+{
+	struct slow_read *sr = arg;
+
+	sr->ret = pread(sr->fd, sr->buf, page_size, 0);
+	return NULL;
+}
+
+#define BUF_PAGES	4096
+
+/* Number of the highest memory block. */
+static unsigned long last_memory_block(void)
+{
+	unsigned long n, last = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir(MEMORY_SYS);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (sscanf(d->d_name, "memory%lu", &n) == 1 && n > last)
+			last = n;
+	closedir(dir);
+	return last;
+}
+
+/* Does the kernel log hold @needle? */
+static int kmsg_has(const char *needle)
+{
+	char rec[2048];
+	int fd, found = 0;
+	ssize_t n;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	close(fd);
+	return found;
+}
+
+/*
+ * Hold a pin on a page of ZONE_MOVABLE with an O_DIRECT read that a slow
+ * null_blk device completes after 3 s, try to offline the memory block, and
+ * expect the tracker to name the page. Needs movablecore= and configfs.
+ */
+TEST_F(gpt, offline_blocked_by_pin)
+{
+	struct slow_read sr = { 0 };
+	unsigned long pfn, block;
+	char path[256], needle[128];
+	unsigned long block_pages, last;
+	char *cmdline, *pinned, *bs, *zones, *area;
+	pthread_t thread;
+	int lt, held, i;
+	pid_t pid;
+
+	cmdline = read_file("/proc/cmdline");
+	ASSERT_NE(NULL, cmdline);
+	lt = !!strstr(cmdline, "movablecore=");
+	free(cmdline);
+	if (!lt)
+		SKIP(return, "boot with movablecore= to test offlining");
+	if (access(MEMORY_SYS "block_size_bytes", R_OK) ||
+	    access("/sys/kernel/config/nullb", F_OK))
+		SKIP(return, "no memory hotplug or null_blk configfs");
+
+	/* A null_blk device whose reads complete after 3 s. */
+	mkdir(NULLB_CFG, 0755);
+	ASSERT_EQ(0, write_str(NULLB_CFG "/irqmode", "2"));
+	ASSERT_EQ(0, write_str(NULLB_CFG "/completion_nsec", "3000000000"));
+	ASSERT_EQ(0, write_str(NULLB_CFG "/power", "1"));
+	/* 6.12 names the disk after the configfs directory. */
+	snprintf(path, sizeof(path), "/dev/gpt_slow");
+	for (i = 0; i < 100 && access(path, F_OK); i++)
+		usleep(10000);
+	sr.fd = open(path, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, sr.fd);
+
+	/*
+	 * Pick a page of a movable block that is not the last one: the last
+	 * block usually has a firmware hole, and offlining refuses holes.
+	 */
+	bs = read_file(MEMORY_SYS "block_size_bytes");
+	ASSERT_NE(NULL, bs);
+	block_pages = strtoul(bs, NULL, 16) / page_size;
+	free(bs);
+	last = last_memory_block();
+	area = map_anon(BUF_PAGES * page_size, page_size, 0);
+	ASSERT_NE(NULL, area);
+	sr.buf = NULL;
+	for (i = 0; i < BUF_PAGES && !sr.buf; i++) {
+		pfn = pfn_of(area + i * page_size);
+		block = pfn / block_pages;
+		if (!pfn || block >= last)
+			continue;
+		snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/valid_zones",
+			 block);
+		zones = read_file(path);
+		if (zones && strstr(zones, "Movable"))
+			sr.buf = area + i * page_size;
+		free(zones);
+	}
+	if (!sr.buf)
+		SKIP(return, "no page of the buffer in a whole ZONE_MOVABLE block");
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
+	for (i = 0; i < 100; i++) {
+		pinned = read_file(GPT_DIR "pinned");
+		ASSERT_NE(NULL, pinned);
+		held = pinned_entry(pinned, pfn, &lt) == 1;
+		free(pinned);
+		if (held)
+			break;
+		usleep(10000);
+	}
+	ASSERT_LT(i, 100);
+
+	/* Offlining retries until a fatal signal: kill it after a second. */
+	snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/state", block);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(write_str(path, "offline") ? errno : 0);
+	sleep(2);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &held, 0));
+	/* Killed while retrying, not failed at once, nor succeeded. */
+	EXPECT_TRUE(WIFSIGNALED(held)) {
+		TH_LOG("offline returned: %s", strerror(WEXITSTATUS(held)));
+	}
+
+	snprintf(needle, sizeof(needle),
+		 "gup_pin_tracking: memory offline: migration blocked by pinned pfn 0x%lx pins 1",
+		 pfn);
+	EXPECT_TRUE(kmsg_has(needle)) {
+		TH_LOG("no '%s' in the kernel log", needle);
+	}
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((ssize_t)page_size, sr.ret);
+	close(sr.fd);
+	munmap(area, BUF_PAGES * page_size);
+	write_str(NULLB_CFG "/power", "0");
+	rmdir(NULLB_CFG);
+	/* The block is still online. */
+	pinned = read_file(path);
+	ASSERT_NE(NULL, pinned);
+	EXPECT_EQ(0, strncmp(pinned, "online", 6));
+	free(pinned);
 }
 
 TEST_HARNESS_MAIN
