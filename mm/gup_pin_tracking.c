@@ -61,8 +61,6 @@ struct gpt_page {
 	depot_stack_handle_t stack;
 };
 
-struct page_ext_operations gup_pin_tracking_ops;
-
 static inline struct gpt_page *gpt_page(struct page_ext *page_ext)
 {
 	return page_ext_data(page_ext, &gup_pin_tracking_ops);
