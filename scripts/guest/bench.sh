@@ -37,7 +37,6 @@ while [ $r -lt "$reps" ]; do
 	gup_job pin-fast-1 -a -m 32 -r 1 -n 1 -T
 	gup_job pin-fast-512 -a -m 64 -r 1 -n 512 -T
 	gup_job pin-fast-512-thp -a -m 64 -r 1 -n 512 -t
-	gup_job pin-basic-512 -b -m 64 -r 1 -n 512 -T
 	gup_job pin-longterm-512 -L -m 64 -r 1 -n 512 -T
 done
 [ -r $GPT/stats ] && cat $GPT/stats
