@@ -21,7 +21,7 @@ if ! "${G[@]}" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
 	cp -a "$BUILD/base/." "$R/"
 	rm -f "$R/.version"
 	"${G[@]}" init -q
-	"${G[@]}" add -A
+	"${G[@]}" add -f -A  # Debian's .gitignore ignores everything
 	"${G[@]}" commit -q -m "Linux $BASE_PKG $BASE_VERSION"
 	"${G[@]}" tag base
 fi
@@ -42,7 +42,7 @@ step() {
 	for f in $files; do
 		mkdir -p "$R/$(dirname "$f")"
 		cp "$TOP/$f" "$R/$f"
-		"${G[@]}" add "$f"
+		"${G[@]}" add -f "$f"
 	done
 	printf '%s\n%s\n\nSigned-off-by: %s\n' "$subject" "$body" "$ID" |
 		"${G[@]}" commit -q -F -
