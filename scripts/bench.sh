@@ -21,10 +21,16 @@ ICOUNT=(-icount shift=0,align=off,sleep=off -rtc base=2026-01-01,clock=vm)
 CFG=$TOP/scripts/configs
 RUNTIME=${BENCH_RUNTIME:-5}
 WALL_REPS=${BENCH_WALL_REPS:-5}
+WALL_RUNTIME=${BENCH_WALL_RUNTIME:-2}
 
 boot() { # boot KERNEL LOGNAME "ARGS" [qemu args...]
 	local kernel=$1 name=$2 args=$3
 	shift 3
+	# BENCH_REUSE=1: keep a finished run's log (after an interrupted bench).
+	if [ "${BENCH_REUSE:-0}" = 1 ] && grep -q '^GUEST-EXIT: 0' "$LOGS/$name.log" 2>/dev/null; then
+		say "reusing $LOGS/$name.log"
+		return 0
+	fi
 	GUEST_SMP=1 GUEST_MEM=2G bash "$TOP/scripts/guest.sh" "$kernel" \
 		"$LOGS/$name.log" "norandmaps kunit.enable=0 gpt.job=bench $args" 3000 "$@"
 }
@@ -56,7 +62,7 @@ for c in $COLS; do
 	IFS=: read -r col kern param <<< "$c"
 	boot "$(k "$kern")" "icount-$col" "$param gpt.reps=1 gpt.runtime=$RUNTIME" "${ICOUNT[@]}" ||
 		say "warning: icount run of $col failed"
-	boot "$(k "$kern")" "wall-$col" "$param gpt.reps=$WALL_REPS gpt.runtime=2" ||
+	boot "$(k "$kern")" "wall-$col" "$param gpt.reps=$WALL_REPS gpt.runtime=$WALL_RUNTIME" ||
 		say "warning: wall-clock run of $col failed"
 done
 # The same deterministic run again: it must repeat exactly.
