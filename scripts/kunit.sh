@@ -56,26 +56,7 @@ for mode in on stacks off bogus; do
 		--kernel_args="gup_pin_tracking=$mode" --json="$json" \
 		gup_pin_tracking 2>&1 | tee "$log.parsed" | grep -E '^\[|^={5,}' | tail -40 || true
 	cp "$UML/test.log" "$log" 2>/dev/null || : > "$log"
-	read -r p f s < <(python3 - "$json" <<'PY'
-import json, sys
-p = f = s = 0
-def walk(t):
-    global p, f, s
-    for c in t.get("sub_groups", []):
-        walk(c)
-    for c in t.get("test_cases", []):
-        st = c.get("status")
-        if st == "PASS": p += 1
-        elif st == "SKIP": s += 1
-        else: f += 1
-try:
-    d = json.load(open(sys.argv[1]))
-    walk(d)
-except Exception:
-    f += 1
-print(p, f, s)
-PY
-)
+	read -r p f s < <(python3 "$TOP/scripts/kunit_counts.py" --strict "$json")
 	probs=$(log_problems "$log")
 	if [ -n "$probs" ]; then
 		say "kernel log of the $mode run has problems:"

@@ -19,24 +19,7 @@ KERNEL=$BUILD/x86-guest/arch/x86/boot/bzImage
 kunit_counts() {
 	sed '/^GUEST-START/,$d' "$1" > "$1.boot"
 	(cd "$SRC" && python3 tools/testing/kunit/kunit.py parse --json="$1.kunit.json" "$1.boot" >/dev/null 2>&1)
-	python3 - "$1.kunit.json" <<'PY'
-import json, sys
-p = f = s = 0
-def walk(t):
-    global p, f, s
-    for c in t.get("sub_groups", []):
-        walk(c)
-    for c in t.get("test_cases", []):
-        st = c.get("status")
-        if st == "PASS": p += 1
-        elif st == "SKIP": s += 1
-        else: f += 1
-try:
-    walk(json.load(open(sys.argv[1])))
-except Exception:
-    pass
-print(p, f, s)
-PY
+	python3 "$TOP/scripts/kunit_counts.py" "$1.kunit.json"
 }
 
 # kselftest TAP results of the guest job: "<passed> <failed> <skipped>".
