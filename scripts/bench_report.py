@@ -131,13 +131,16 @@ def main():
               "| vmlinux text, bytes | " + " | ".join(
                   fmt(text.get(kern[c])) for c in COLUMNS) + " |"]
     same = all(repeat.get(w) == icount["on"].get(w) for w in WORKLOADS)
-    lines += ["", "Determinism: a second -icount run of the `on` column gave "
-              + ("identical" if same else "DIFFERENT") + " figures for every workload."]
+    lines += ["", "Determinism: a second -icount run of the `on` column "
+              + ("repeated every figure exactly." if same else
+                 "differed where listed (figures not listed repeated exactly):")]
     if not same:
         for w in WORKLOADS:
             a, b = icount["on"].get(w), repeat.get(w)
             if a != b:
-                lines.append(f"- {w}: {a} vs {b}")
+                pct = (b[0] / a[0] - 1) * 100 if a and b else 0
+                lines.append(f"- {w}: {a[0]:,.1f} vs {b[0]:,.1f} ({pct:+.2f}%)"
+                             if a and b else f"- {w}: {a} vs {b}")
     md = "\n".join(lines) + "\n"
     open(os.path.join(out, "bench.md"), "w").write(md)
     json.dump(data, open(os.path.join(out, "bench.json"), "w"), indent=1)
@@ -161,7 +164,7 @@ set ylabel 'instructions vs vanilla (%)'
 set xtics rotate by -30
 set key top left autotitle columnhead
 set grid ytics
-set title 'GUP pin tracking: cost over vanilla 6.12 (QEMU -icount, deterministic)'
+set title 'GUP pin tracking: instructions over vanilla 6.12 (QEMU -icount)'
 plot for [i=2:5] '{dat}' using i:xtic(1)
 """
     try:
