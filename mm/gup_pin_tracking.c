@@ -173,34 +173,41 @@ static_assert(ARRAY_SIZE(gpt_counter_names) == GPT_NR_COUNTERS);
 
 static DEFINE_PER_CPU(long, gpt_counters[GPT_NR_COUNTERS]);
 
-/* Changes made by one locked pass over a chunk, added to the counters once. */
+/*
+ * Changes made by one hook call, added to the counters once. It lives on
+ * the stack of hot paths, which CONFIG_INIT_STACK_ALL_ZERO clears: keep it
+ * small.
+ */
 struct gpt_delta {
-	long pages;
-	long pins;
-	long longterm;
-	long pins_total;
-	long unpins_total;
-	long errors;
+	int pages;
+	int pins;
+	int longterm;
+	int errors;
 	/* The first misuse seen, reported once the lock is dropped. */
-	unsigned long bad_pfn;
 	const char *bad_what;
+	unsigned long bad_pfn;
 	depot_stack_handle_t bad_stack;
 };
 
-static void gpt_add_delta(const struct gpt_delta *d)
+/* What a hook call did, for the pins_total and unpins_total counters. */
+enum gpt_event {
+	GPT_EV_PIN,		/* every pin added counts in pins_total */
+	GPT_EV_UNPIN,		/* every pin dropped counts in unpins_total */
+	GPT_EV_FREE,		/* pins dropped by a free are not unpins */
+};
+
+/* One this_cpu_add() each: cheaper than testing for zero. */
+static inline void gpt_add_delta(const struct gpt_delta *d,
+				 enum gpt_event ev)
 {
-	if (d->pages)
-		this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
-	if (d->pins)
-		this_cpu_add(gpt_counters[GPT_PINS], d->pins);
-	if (d->longterm)
-		this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
-	if (d->pins_total)
-		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins_total);
-	if (d->unpins_total)
-		this_cpu_add(gpt_counters[GPT_UNPINS_TOTAL], d->unpins_total);
-	if (d->errors)
-		this_cpu_add(gpt_counters[GPT_ERRORS], d->errors);
+	this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
+	this_cpu_add(gpt_counters[GPT_PINS], d->pins);
+	this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
+	this_cpu_add(gpt_counters[GPT_ERRORS], d->errors);
+	if (ev == GPT_EV_PIN)
+		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins);
+	else if (ev == GPT_EV_UNPIN)
+		this_cpu_sub(gpt_counters[GPT_UNPINS_TOTAL], d->pins);
 }
 
 /* Sum of one counter over all CPUs. */
@@ -280,7 +287,7 @@ static void gpt_report(const struct gpt_delta *d)
 {
 	struct page *page;
 
-	if (!d->bad_what || gpt_kunit_count_report())
+	if (gpt_kunit_count_report())
 		return;
 	if (!__ratelimit(&gpt_report_rs))
 		return;
@@ -312,55 +319,176 @@ static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
 	d->bad_stack = gpt_stacks ? gp->stack : 0;
 }
 
-static void gpt_finish(const struct gpt_delta *d)
+static inline void gpt_finish(const struct gpt_delta *d, enum gpt_event ev)
 {
-	gpt_add_delta(d);
-	gpt_report(d);
+	gpt_add_delta(d, ev);
+	if (unlikely(d->bad_what))
+		gpt_report(d);
 }
 
 /* === Updating counts ====================================================== */
 
-/* Add one pin to each of the @nr pages at @pfn, all in one chunk. */
-static void gpt_pin_chunk(unsigned long pfn, unsigned long nr, bool longterm,
-			  depot_stack_handle_t stack)
+/*
+ * A walk over the pages of one hook call. Pages of one chunk share one
+ * page_ext lookup, whether or not they are consecutive; pages whose chunks
+ * hash to the bucket already held share its acquisition (up to
+ * GPT_WALK_BATCH updates, to bound the time with interrupts off). Counter
+ * changes are added once at the end, and the first misuse is reported once
+ * the lock is dropped.
+ */
+#define GPT_WALK_BATCH		GPT_CHUNK_PAGES
+
+struct gpt_walk {
+	struct gpt_delta d;
+	/*
+	 * While a chunk with page_ext is current, the tracking word of a pfn
+	 * in it is at origin + pfn * page_ext_size: a chunk lies within one
+	 * section (one node with FLATMEM), whose page_ext is one array.
+	 */
+	unsigned long origin;
+	unsigned long chunk;	/* the current chunk, or ULONG_MAX */
+	struct page_ext *base;	/* the page_ext reference held, or NULL */
+	spinlock_t *lock;	/* the bucket lock held, or NULL */
+	unsigned long flags;
+	unsigned int batch;	/* updates under this acquisition */
+#ifndef CONFIG_SPARSEMEM
+	int nid;
+#endif
+};
+
+/* Only what is read before it is written (no memset: this is a hot path). */
+static __always_inline void gpt_walk_init(struct gpt_walk *w)
 {
-	struct page_ext *page_ext, *pe;
-	struct gpt_delta d = {};
-	unsigned long flags, i;
-	spinlock_t *lock;	/* the bucket lock of the chunk */
+	w->d.pages = 0;
+	w->d.pins = 0;
+	w->d.longterm = 0;
+	w->d.errors = 0;
+	w->d.bad_what = NULL;
+	w->chunk = ULONG_MAX;
+	w->base = NULL;
+	w->lock = NULL;
+}
 
-	page_ext = page_ext_get(pfn_to_page(pfn));
-	if (!page_ext)
-		return;
-	lock = gpt_lock(pfn);
-	spin_lock_irqsave(lock, flags);
-	for (i = 0, pe = page_ext; i < nr; i++, pe = page_ext_next(pe)) {
-		struct gpt_page *gp = gpt_page(pe);
-		u32 state = gp->state;
-
-		if ((state & GPT_COUNT_MASK) == GPT_COUNT_MASK) {
-			gpt_misuse(&d, gp, pfn + i, "pin count overflow on");
-			continue;
-		}
-		if (!(state & GPT_COUNT_MASK))
-			d.pages++;
-		if (longterm && !(state & GPT_LONGTERM)) {
-			d.longterm++;
-			state |= GPT_LONGTERM;
-		}
-		WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
-		if (stack)
-			WRITE_ONCE(gp->stack, stack);
-		d.pins++;
+/* Drop the lock and the page_ext reference of @w, if held. */
+static __always_inline void gpt_walk_release(struct gpt_walk *w)
+{
+	if (w->lock) {
+		spin_unlock_irqrestore(w->lock, w->flags);
+		w->lock = NULL;
 	}
-	spin_unlock_irqrestore(lock, flags);
-	page_ext_put(page_ext);
-	d.pins_total = d.pins;
-	gpt_finish(&d);
+	if (w->base) {
+		page_ext_put(w->base);
+		w->base = NULL;
+	}
+	w->chunk = ULONG_MAX;
+}
+
+static __always_inline void gpt_walk_finish(struct gpt_walk *w,
+					    enum gpt_event ev)
+{
+	gpt_walk_release(w);
+	gpt_finish(&w->d, ev);
+}
+
+/* Is @page (at @pfn) in the current chunk of @w? */
+static __always_inline bool gpt_walk_current(struct gpt_walk *w,
+					     struct page *page,
+					     unsigned long pfn)
+{
+	if (pfn >> GPT_CHUNK_ORDER != w->chunk)
+		return false;
+#ifndef CONFIG_SPARSEMEM
+	if (page_to_nid(page) != w->nid)
+		return false;
+#endif
+	return true;
+}
+
+/*
+ * Slow path of gpt_walk_page(): @pfn is in another chunk than the current
+ * one (or there is none), or the batch is full. A chunk without page_ext is
+ * never made current, so its pages always come here and get NULL.
+ */
+static noinline struct gpt_page *gpt_walk_switch(struct gpt_walk *w,
+						 struct page *page,
+						 unsigned long pfn)
+{
+	unsigned long chunk = pfn >> GPT_CHUNK_ORDER;
+	spinlock_t *lock;	/* the bucket lock of @pfn's chunk */
+
+	if (gpt_walk_current(w, page, pfn)) {
+		/* The batch is full: let interrupts in. */
+		spin_unlock_irqrestore(w->lock, w->flags);
+		spin_lock_irqsave(w->lock, w->flags);
+		w->batch = 1;
+		goto found;
+	}
+	lock = gpt_lock(pfn);
+	if (w->base)
+		page_ext_put(w->base);
+	w->base = page_ext_get(page);
+	if (w->lock && (lock != w->lock || !w->base)) {
+		spin_unlock_irqrestore(w->lock, w->flags);
+		w->lock = NULL;
+	}
+	if (!w->base) {
+		w->chunk = ULONG_MAX;
+		return NULL;
+	}
+	if (!w->lock) {
+		spin_lock_irqsave(lock, w->flags);
+		w->lock = lock;
+		w->batch = 0;
+	}
+	w->batch++;
+	w->chunk = chunk;
+#ifndef CONFIG_SPARSEMEM
+	w->nid = page_to_nid(page);
+#endif
+	w->origin = (unsigned long)gpt_page(w->base) - pfn * page_ext_size;
+found:
+	return (struct gpt_page *)(w->origin + pfn * page_ext_size);
+}
+
+/*
+ * The tracking word of @page (whose pfn is @pfn) with its bucket lock held,
+ * or NULL if the page has no page_ext.
+ */
+static __always_inline struct gpt_page *
+gpt_walk_page(struct gpt_walk *w, struct page *page, unsigned long pfn)
+{
+	if (unlikely(!gpt_walk_current(w, page, pfn) ||
+		     ++w->batch > GPT_WALK_BATCH))
+		return gpt_walk_switch(w, page, pfn);
+	return (struct gpt_page *)(w->origin + pfn * page_ext_size);
+}
+
+/* Add one pin to @gp, the page at @pfn. The caller holds the bucket lock. */
+static __always_inline void gpt_pin_one(struct gpt_delta *d,
+					struct gpt_page *gp, unsigned long pfn,
+					bool longterm,
+					depot_stack_handle_t stack)
+{
+	u32 state = gp->state;
+
+	if (unlikely((state & GPT_COUNT_MASK) == GPT_COUNT_MASK)) {
+		gpt_misuse(d, gp, pfn, "pin count overflow on");
+		return;
+	}
+	if (!(state & GPT_COUNT_MASK))
+		d->pages++;
+	if (longterm && !(state & GPT_LONGTERM)) {
+		d->longterm++;
+		state |= GPT_LONGTERM;
+	}
+	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
+	if (stack)
+		WRITE_ONCE(gp->stack, stack);
+	d->pins++;
 }
 
 /* Drop @drop pins from @gp. The caller holds the bucket lock. */
-static void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u32 drop)
+static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u32 drop)
 {
 	u32 state = gp->state;
 
@@ -374,7 +502,6 @@ static void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u32 drop)
 	}
 	WRITE_ONCE(gp->state, state);
 	d->pins -= drop;
-	d->unpins_total += drop;
 }
 
 /*
@@ -382,9 +509,9 @@ static void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u32 drop)
  * fewer than its tracked pins need, pin references were dropped with
  * put_page(). Called before upstream drops the pin being released.
  */
-static bool gpt_refs_dropped(unsigned long pfn, u32 count)
+static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
 {
-	struct folio *folio = page_folio(pfn_to_page(pfn));
+	struct folio *folio = page_folio(page);
 
 	if (folio_test_large(folio))
 		return false;
@@ -393,37 +520,21 @@ static bool gpt_refs_dropped(unsigned long pfn, u32 count)
 }
 
 /*
- * Remove one pin from each of the @nr pages at @pfn, all in one chunk. Stops
- * at the first page that holds no tracked pin and returns the number of
- * pages done; a page without page_ext counts as done.
+ * Release one pin of @gp, the page @page at @pfn; the caller holds the
+ * bucket lock. Returns false if the page holds no tracked pin.
  */
-static unsigned long gpt_unpin_chunk(unsigned long pfn, unsigned long nr)
+static __always_inline bool gpt_unpin_one(struct gpt_delta *d,
+					  struct gpt_page *gp,
+					  struct page *page, unsigned long pfn)
 {
-	struct page_ext *page_ext, *pe;
-	struct gpt_delta d = {};
-	unsigned long flags, i;
-	spinlock_t *lock;	/* the bucket lock of the chunk */
+	u32 count = gp->state & GPT_COUNT_MASK;
 
-	page_ext = page_ext_get(pfn_to_page(pfn));
-	if (!page_ext)
-		return nr;
-	lock = gpt_lock(pfn);
-	spin_lock_irqsave(lock, flags);
-	for (i = 0, pe = page_ext; i < nr; i++, pe = page_ext_next(pe)) {
-		struct gpt_page *gp = gpt_page(pe);
-		u32 count = gp->state & GPT_COUNT_MASK;
-
-		if (!count)
-			break;
-		if (gpt_refs_dropped(pfn + i, count))
-			gpt_misuse(&d, gp, pfn + i,
-				   "pin references dropped with put_page() on");
-		gpt_drop(&d, gp, 1);
-	}
-	spin_unlock_irqrestore(lock, flags);
-	page_ext_put(page_ext);
-	gpt_finish(&d);
-	return i;
+	if (unlikely(!count))
+		return false;
+	if (unlikely(gpt_refs_dropped(page, count)))
+		gpt_misuse(d, gp, pfn, "pin references dropped with put_page() on");
+	gpt_drop(d, gp, 1);
+	return true;
 }
 
 /*
@@ -439,42 +550,29 @@ static unsigned long gpt_unpin_folio_pins(struct folio *folio,
 	unsigned long pfn = folio_pfn(folio);
 	unsigned long end = pfn + folio_nr_pages(folio);
 	unsigned long released = 0;
+	struct gpt_walk w;
 
+	gpt_walk_init(&w);
 	*tracked = false;
-	while (pfn < end && released < refs) {
-		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
-		struct page_ext *page_ext, *pe;
-		struct gpt_delta d = {};
-		unsigned long flags, i;
-		spinlock_t *lock;	/* the bucket lock of the chunk */
+	for (; pfn < end && released < refs; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+		struct gpt_page *gp = gpt_walk_page(&w, page, pfn);
+		u32 count, drop;
 
-		page_ext = page_ext_get(pfn_to_page(pfn));
-		if (!page_ext) {
-			pfn += nr;
+		if (!gp)
 			continue;
-		}
 		*tracked = true;
-		lock = gpt_lock(pfn);
-		spin_lock_irqsave(lock, flags);
-		for (i = 0, pe = page_ext; i < nr && released < refs;
-		     i++, pe = page_ext_next(pe)) {
-			struct gpt_page *gp = gpt_page(pe);
-			u32 count = gp->state & GPT_COUNT_MASK;
-			u32 drop = min_t(unsigned long, count, refs - released);
-
-			if (!drop)
-				continue;
-			if (gpt_refs_dropped(pfn + i, count))
-				gpt_misuse(&d, gp, pfn + i,
-					   "pin references dropped with put_page() on");
-			gpt_drop(&d, gp, drop);
-			released += drop;
-		}
-		spin_unlock_irqrestore(lock, flags);
-		page_ext_put(page_ext);
-		gpt_finish(&d);
-		pfn += nr;
+		count = gp->state & GPT_COUNT_MASK;
+		drop = min_t(unsigned long, count, refs - released);
+		if (!drop)
+			continue;
+		if (gpt_refs_dropped(page, count))
+			gpt_misuse(&w.d, gp, pfn,
+				   "pin references dropped with put_page() on");
+		gpt_drop(&w.d, gp, drop);
+		released += drop;
 	}
+	gpt_walk_finish(&w, GPT_EV_UNPIN);
 	return released;
 }
 
@@ -482,23 +580,20 @@ static unsigned long gpt_unpin_folio_pins(struct folio *folio,
 static void gpt_unpin_missing(struct page *page, const char *what)
 {
 	unsigned long pfn = page_to_pfn(page);
-	struct page_ext *page_ext;
-	struct gpt_delta d = {};
-	unsigned long flags;
-	spinlock_t *lock;	/* the bucket lock of the chunk */
+	struct gpt_page *gp;
+	struct gpt_walk w;
 
-	page_ext = page_ext_get(page);
-	if (!page_ext)
-		return;
-	lock = gpt_lock(pfn);
-	spin_lock_irqsave(lock, flags);
-	gpt_misuse(&d, gpt_page(page_ext), pfn, what);
-	spin_unlock_irqrestore(lock, flags);
-	page_ext_put(page_ext);
-	gpt_finish(&d);
+	gpt_walk_init(&w);
+	gp = gpt_walk_page(&w, page, pfn);
+	if (gp)
+		gpt_misuse(&w.d, gp, pfn, what);
+	gpt_walk_finish(&w, GPT_EV_UNPIN);
 }
 
-/* A page-level unpin found no pin on @page itself. */
+/*
+ * A page-level unpin found no pin on @page itself; the caller's walk is
+ * released.
+ */
 static void gpt_unpin_miss(struct page *page)
 {
 	struct folio *folio = page_folio(page);
@@ -510,40 +605,17 @@ static void gpt_unpin_miss(struct page *page)
 	gpt_unpin_missing(page, "unpin of a page that has no tracked pin,");
 }
 
-/* Unpin @nr consecutive pages from @pfn. */
-static void gpt_unpin_pfns(unsigned long pfn, unsigned long nr)
+/* Release one pin of @page at @pfn within walk @w, with the miss fallback. */
+static __always_inline void gpt_walk_unpin(struct gpt_walk *w,
+					   struct page *page,
+					   unsigned long pfn)
 {
-	while (nr) {
-		unsigned long len = gpt_chunk_len(pfn, nr);
-		unsigned long done = gpt_unpin_chunk(pfn, len);
+	struct gpt_page *gp = gpt_walk_page(w, page, pfn);
 
-		if (done < len) {
-			gpt_unpin_miss(pfn_to_page(pfn + done));
-			done++;
-		}
-		pfn += done;
-		nr -= done;
-	}
-}
-
-/*
- * Length of the run of physically consecutive pages of @pages starting at
- * index @i that stay within one chunk.
- */
-static unsigned long gpt_run(struct page **pages, unsigned long i,
-			     unsigned long npages)
-{
-	unsigned long pfn = page_to_pfn(pages[i]);
-	unsigned long max = gpt_chunk_len(pfn, npages - i);
-	unsigned long n;
-
-	for (n = 1; n < max; n++) {
-		struct page *page = pages[i + n];
-
-		if (!page || page_to_pfn(page) != pfn + n || is_zero_page(page))
-			break;
-	}
-	return n;
+	if (!gp || gpt_unpin_one(&w->d, gp, page, pfn))
+		return;
+	gpt_walk_release(w);
+	gpt_unpin_miss(page);
 }
 
 /* === Hooks ================================================================ */
@@ -564,20 +636,29 @@ void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 {
 	bool longterm = gup_flags & FOLL_LONGTERM;
 	depot_stack_handle_t stack = 0;
-	unsigned long i, n;
+	struct gpt_walk w;
+	unsigned long i;
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
 	if (gpt_stacks)
 		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
-	for (i = 0; i < npages; i += n) {
-		if (!pages[i] || is_zero_page(pages[i])) {
-			n = 1;
+	gpt_walk_init(&w);
+	for (i = 0; i < npages; i++) {
+		struct page *page = pages[i];
+		unsigned long pfn;
+		struct gpt_page *gp;
+
+		if (!page)
 			continue;
-		}
-		n = gpt_run(pages, i, npages);
-		gpt_pin_chunk(page_to_pfn(pages[i]), n, longterm, stack);
+		pfn = page_to_pfn(page);
+		if (is_zero_pfn(pfn))
+			continue;
+		gp = gpt_walk_page(&w, page, pfn);
+		if (gp)
+			gpt_pin_one(&w.d, gp, pfn, longterm, stack);
 	}
+	gpt_walk_finish(&w, GPT_EV_PIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
 
@@ -590,13 +671,22 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
  */
 void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
 {
+	struct page *page = &folio->page;
 	depot_stack_handle_t stack = 0;
+	unsigned long pfn;
+	struct gpt_page *gp;
+	struct gpt_walk w;
 
 	if (is_zero_folio(folio))
 		return;
 	if (gpt_stacks)
 		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
-	gpt_pin_chunk(folio_pfn(folio), 1, gup_flags & FOLL_LONGTERM, stack);
+	pfn = page_to_pfn(page);
+	gpt_walk_init(&w);
+	gp = gpt_walk_page(&w, page, pfn);
+	if (gp)
+		gpt_pin_one(&w.d, gp, pfn, gup_flags & FOLL_LONGTERM, stack);
+	gpt_walk_finish(&w, GPT_EV_PIN);
 }
 
 /**
@@ -611,22 +701,21 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
  */
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
-	unsigned long i, n;
+	struct gpt_walk w;
+	unsigned long i;
 
-	for (i = 0; i < npages; i += n) {
-		unsigned long done;
+	gpt_walk_init(&w);
+	for (i = 0; i < npages; i++) {
+		struct page *page = pages[i];
+		unsigned long pfn;
 
-		if (!pages[i] || is_zero_page(pages[i])) {
-			n = 1;
+		if (!page)
 			continue;
-		}
-		n = gpt_run(pages, i, npages);
-		done = gpt_unpin_chunk(page_to_pfn(pages[i]), n);
-		if (done < n) {
-			gpt_unpin_miss(pages[i + done]);
-			n = done + 1;
-		}
+		pfn = page_to_pfn(page);
+		if (!is_zero_pfn(pfn))
+			gpt_walk_unpin(&w, page, pfn);
 	}
+	gpt_walk_finish(&w, GPT_EV_UNPIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
@@ -639,9 +728,16 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
  */
 void __gup_unpin_track_range(struct page *page, unsigned long npages)
 {
-	if (is_zero_page(page))
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long end = pfn + npages;
+	struct gpt_walk w;
+
+	if (is_zero_pfn(pfn))
 		return;
-	gpt_unpin_pfns(page_to_pfn(page), npages);
+	gpt_walk_init(&w);
+	for (; pfn < end; pfn++)
+		gpt_walk_unpin(&w, pfn_to_page(pfn), pfn);
+	gpt_walk_finish(&w, GPT_EV_UNPIN);
 }
 
 /**
@@ -729,14 +825,13 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 					gpt_misuse(&d, gp, pfn + i,
 						   "page freed while pinned,");
 					gpt_drop(&d, gp, count);
-					d.unpins_total -= count;
 				}
 				WRITE_ONCE(gp->state, 0);
 			}
 			spin_unlock_irqrestore(lock, flags);
 		}
 		page_ext_put(page_ext);
-		gpt_finish(&d);
+		gpt_finish(&d, GPT_EV_FREE);
 next:
 		pfn += len;
 		nr -= len;
@@ -770,6 +865,8 @@ unsigned int __page_dma_pin_count(const struct page *page)
 }
 EXPORT_SYMBOL_GPL(__page_dma_pin_count);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Only the KUnit tests ask; nothing else uses these two. */
 /**
  * gup_pin_tracking_longterm() - Does a FOLL_LONGTERM pin hold a page?
  * @page: The page.
@@ -785,6 +882,7 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_longterm(const struct page *page)
 	return gpt_state(page) & GPT_LONGTERM;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_longterm);
+#endif
 
 /**
  * __gup_pin_track_dump_page() - dump_page() hook.
@@ -1065,6 +1163,7 @@ static void gpt_show_entry(struct seq_file *m, unsigned long pfn, u32 state)
 	gpt_show_stack(m, stack);
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * gup_pin_tracking_show_page() - Print the entry of the pinned file for a page.
  * @m: The seq_file.
@@ -1084,6 +1183,7 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_show_page(struct seq_file *m,
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
+#endif
 
 static int gpt_pinned_show(struct seq_file *m, void *v)
 {
