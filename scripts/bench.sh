@@ -31,8 +31,9 @@ boot() { # boot KERNEL LOGNAME "ARGS" [qemu args...]
 		say "reusing $LOGS/$name.log"
 		return 0
 	fi
-	GUEST_SMP=1 GUEST_MEM=2G bash "$TOP/scripts/guest.sh" "$kernel" \
-		"$LOGS/$name.log" "norandmaps kunit.enable=0 gpt.job=bench $args" 3000 "$@"
+	GUEST_SMP=1 GUEST_MEM=2G GUEST_INITRD=$BUILD/initramfs-bench.cpio.gz \
+		bash "$TOP/scripts/guest.sh" "$kernel" "$LOGS/$name.log" \
+		"norandmaps kunit.enable=0 gpt.no9p gpt.job=bench $args" 3000 "$@"
 }
 
 if [ "${SMOKE:-0}" = 1 ]; then

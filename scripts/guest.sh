@@ -13,12 +13,13 @@ shift 4 || shift $#
 apt_install qemu-system-x86
 MEM=${GUEST_MEM:-2G}
 SMP=${GUEST_SMP:-2}
+INITRD=${GUEST_INITRD:-$BUILD/initramfs.cpio.gz}
 
 say "booting ${KERNEL#"$BUILD"/} with: $ARGS (log: ${LOG#"$TOP"/})"
 start=$(date +%s)
 timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
 	-m "$MEM" -smp "$SMP" -nographic -no-reboot \
-	-kernel "$KERNEL" -initrd "$BUILD/initramfs.cpio.gz" \
+	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $ARGS" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 	"$@" < /dev/null > "$LOG" 2>&1

@@ -10,12 +10,11 @@ for arg in $(cat /proc/cmdline); do
 	gpt.runtime=*) rt=${arg#gpt.runtime=} ;;
 	esac
 done
-FIO=/host/usr/bin/fio
 fio_job() {
 	name=$1
 	shift
 	echo "BENCH-BEGIN fio $name"
-	host_run $FIO --output-format=json --name="$name" --filename=/dev/nullb0 \
+	$FIO --output-format=json --name="$name" --filename=/dev/nullb0 \
 		--direct=1 --bs=4k --time_based --runtime="$rt" --ramp_time=0 \
 		--thread --size=1G "$@"
 	echo "BENCH-END"

@@ -25,3 +25,9 @@ setup_devices() {
 	echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 	[ -b /dev/nullb0 ] || echo "guest: no /dev/nullb0"
 }
+# fio from the bench initramfs (/opt/fio), else from the host share.
+if [ -x /opt/fio/fio ]; then
+	FIO="/opt/fio/ld-linux-x86-64.so.2 --library-path /opt/fio /opt/fio/fio"
+else
+	FIO="host_run /host/usr/bin/fio"
+fi
