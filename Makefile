@@ -3,7 +3,7 @@
 # GUP pin tracking in page_ext, on Debian's linux-source-6.12.
 # See README.md.
 
-.PHONY: all run check kunit bench patches tree clean distclean
+.PHONY: all run check check-series kunit bench prof patches tree clean distclean
 
 all: run
 
@@ -23,16 +23,27 @@ kunit:
 bench:
 	bash scripts/bench.sh
 
+# Per-function instruction profile of a bench kernel (a tool, not a test):
+# make prof PROF="on pin-fast-512 gup_pin_tracking=on 16384"
+prof:
+	bash scripts/prof.sh $(PROF)
+
 # git format-patch series against the pinned base, in build/patches/.
 patches:
 	bash scripts/patches.sh
+
+# Is the series sound: git am, each prefix builds =n/=y, checkpatch, quilt,
+# Sphinx. Too long for the CI budget beside make check, so separate.
+check-series:
+	bash scripts/check_series.sh
 
 tree:
 	bash scripts/tree.sh
 
 clean:
 	rm -rf build/uml build/x86-* build/results build/linux build/stage \
-		build/initramfs* build/bench build/patches
+		build/initramfs* build/bench build/patches build/series-* \
+		build/check-series build/prof
 
 distclean:
 	rm -rf build

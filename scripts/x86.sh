@@ -51,7 +51,12 @@ fi
 say "building $O/arch/x86/boot/bzImage (ccache, -j$(nproc))"
 start=$(date +%s)
 make -C "$TREE" O="$O" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage 2>&1 |
+	tee "$O/build.log" |
 	grep -E '^\s+(CC|LD|AR)\s' | awk '{ n++; if (n % 200 == 0) printf "  ... %d objects (%s)\n", n, $2 }' >&2 || true
+# Warnings from the files the series adds or touches (the log only has
+# what was compiled this time).
+grep -E '(gup_pin_tracking[^ :]*|mm/gup\.c|block/bio\.c|mm/page_alloc\.c|mm/debug\.c|mm/memory_hotplug\.c|mm/page_isolation\.c):[0-9]+:[0-9]+: warning' \
+	"$O/build.log" >&2 && say "warning: the compiler warned about our files (above)"
 make -s -C "$TREE" O="$O" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage ||
 	die "kernel build failed in $O"
 say "kernel built in $(( $(date +%s) - start ))s: $(stat -c %s "$O/arch/x86/boot/bzImage") bytes"

@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-series: is the mailed series sound?
+#  1. make patches, then `git am` of build/patches/ on a clean base gives
+#     the same tree as the series branch;
+#  2. every prefix of the series builds, with CONFIG_GUP_PIN_TRACKING=n and
+#     =y (x86_64, tinyconfig + the bench fragments + KUnit): the objects
+#     each patch touches per step, the whole kernel at the end;
+#  3. checkpatch --strict on every patch reports nothing but the findings
+#     the cover letter justifies;
+#  4. patches/series applies to the base with `quilt push -a`;
+#  5. make htmldocs SPHINXDIRS=mm gives no warning about our files.
+# Ends with "check-series: N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+apt_install git quilt python3-sphinx python3-alabaster python3-yaml
+bash "$TOP/scripts/patches.sh" >/dev/null || die "make patches failed"
+R=$BUILD/patches-git
+P=$BUILD/patches
+G=(git -C "$R" -c user.name="GUP Pin Tracking Team"
+   -c user.email=gup-pin-tracking@example.org -c core.autocrlf=false)
+LOG=$BUILD/check-series
+mkdir -p "$LOG"
+pass=0 fail=0
+ok() { say "PASS: $*"; pass=$((pass + 1)); }
+bad() { say "FAIL: $*"; fail=$((fail + 1)); }
+
+# 1. git am
+"${G[@]}" checkout -q -f -B series-am base && "${G[@]}" clean -qfdx
+if "${G[@]}" am -q $(ls "$P"/0*.patch | grep -v cover-letter) 2> "$LOG/am.log"; then
+	if "${G[@]}" diff --quiet series series-am; then
+		ok "git am of $(ls "$P"/0*.patch | grep -vc cover-letter) patches on base"
+	else
+		bad "git am gives a different tree than the series branch"
+	fi
+else
+	"${G[@]}" am --abort 2>/dev/null
+	bad "git am failed (see $LOG/am.log)"
+fi
+
+# 2. Builds of every prefix.
+CFG=$TOP/scripts/configs
+frags_n=("$CFG/x86-base.config" "$CFG/bench-off.config")
+frags_y=("$CFG/x86-base.config" "$CFG/bench-on.config" "$CFG/series-y.config")
+configure() { # configure O FRAGMENT...
+	local o=$1
+	shift
+	mkdir -p "$o"
+	make -s -C "$R" O="$o" ARCH=x86_64 tinyconfig >/dev/null &&
+	"$R/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" "$@" >/dev/null &&
+	make -s -C "$R" O="$o" ARCH=x86_64 olddefconfig >/dev/null
+}
+# Objects to build for a commit: the .c files it touches (kernel side),
+# and the users of the header when it touches the header.
+objects() {
+	local f
+	for f in $("${G[@]}" diff --name-only "$1~1" "$1"); do
+		case $f in
+		tools/* | Documentation/* | scripts/*) ;;
+		include/linux/gup_pin_tracking.h | include/linux/page_ext.h)
+			echo mm/gup.o mm/page_alloc.o mm/debug.o block/bio.o mm/page_ext.o ;;
+		*.c) echo "${f%.c}.o" ;;
+		esac
+	done | tr ' ' '\n' | sort -u | tr '\n' ' '
+}
+commits=$("${G[@]}" rev-list --reverse base..series-am)
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	"${G[@]}" checkout -q -f "$c"
+	subj=$("${G[@]}" log -1 --format=%s "$c")
+	objs=$(objects "$c")
+	for v in n y; do
+		o=$BUILD/series-$v
+		eval "frags=(\"\${frags_$v[@]}\")"
+		# shellcheck disable=SC2154
+		if ! configure "$o" "${frags[@]}" > "$LOG/$n-$v.log" 2>&1; then
+			bad "patch $n ($subj) =$v: configuration failed"
+			continue
+		fi
+		if [ -z "$objs" ]; then
+			ok "patch $n =$v: touches no kernel object ($subj)"
+			continue
+		fi
+		# shellcheck disable=SC2086
+		if make -C "$R" O="$o" ARCH=x86_64 -j"$(nproc)" W=1 $objs \
+			>> "$LOG/$n-$v.log" 2>&1; then
+			ok "patch $n =$v: $objs"
+		else
+			bad "patch $n ($subj) =$v: build of $objs failed (see $LOG/$n-$v.log)"
+		fi
+	done
+done
+for v in n y; do
+	if make -C "$R" O="$BUILD/series-$v" ARCH=x86_64 -j"$(nproc)" bzImage \
+		> "$LOG/full-$v.log" 2>&1; then
+		ok "whole series =$v: bzImage"
+	else
+		bad "whole series =$v: kernel build failed (see $LOG/full-$v.log)"
+	fi
+done
+# New warnings from our files in the W=1 object builds.
+if grep -h -E '(gup_pin_tracking[^:]*|gup\.c|bio\.c|page_alloc\.c|debug\.c|memory_hotplug\.c|page_isolation\.c):[0-9]+:[0-9]+: warning' \
+	"$LOG"/[0-9]*-*.log | sort -u > "$LOG/warnings"; [ -s "$LOG/warnings" ]; then
+	bad "W=1 warnings in touched files: $(head -n3 "$LOG/warnings")"
+else
+	ok "no W=1 warnings in the touched files"
+fi
+"${G[@]}" checkout -q -f series
+
+# 3. checkpatch --strict. Justified in the cover letter: "does MAINTAINERS
+# need updating?" on patches that add files before the MAINTAINERS patch,
+# and the kselftest harness's FIXTURE_DATA(gpt) *self read as a product.
+for p in "$P"/0*.patch; do
+	case $p in */0000-cover-letter.patch) continue ;; esac
+	"$R/scripts/checkpatch.pl" --strict --no-tree -q "$p" > "$LOG/cp.out" 2>&1
+	left=$(grep -E '^(ERROR|WARNING|CHECK):' "$LOG/cp.out" |
+		grep -v -e 'does MAINTAINERS need updating' \
+			-e "CHECK:SPACING: spaces preferred around that '\*' (ctx:WxV)")
+	if [ -n "$left" ]; then
+		bad "checkpatch $(basename "$p"): $left"
+	elif grep -q "ctx:WxV" "$LOG/cp.out" && ! grep -q 'FIXTURE_DATA(gpt) \*self' "$p"; then
+		bad "checkpatch $(basename "$p"): a '*' spacing finding outside FIXTURE_DATA"
+	else
+		ok "checkpatch --strict $(basename "$p")"
+	fi
+done
+
+# 4. quilt push -a on a copy of the base (hard links: patch(1) replaces
+# the files it changes rather than writing through the links).
+Q=$BUILD/quilt-check
+rm -rf "$Q"
+cp -al "$BUILD/base" "$Q"
+if (cd "$Q" && QUILT_PATCHES="$TOP/patches" quilt push -a -q) > "$LOG/quilt.log" 2>&1; then
+	ok "quilt push -a: $(grep -vc '^#' "$TOP/patches/series") patches"
+else
+	bad "quilt push -a failed (see $LOG/quilt.log)"
+fi
+rm -rf "$Q"
+
+# 5. Sphinx, on the whole series.
+D=$BUILD/htmldocs
+if make -C "$R" O="$D" SPHINXDIRS=mm htmldocs > "$LOG/htmldocs.log" 2>&1 &&
+   [ -s "$D/Documentation/output/mm/gup_pin_tracking.html" ]; then
+	if grep -i -E 'warning|error' "$LOG/htmldocs.log" | grep -E 'gup_pin_tracking|mm/index' > "$LOG/htmldocs.ours"; then
+		bad "htmldocs warnings about our files: $(head -n3 "$LOG/htmldocs.ours")"
+	else
+		ok "htmldocs SPHINXDIRS=mm: no warning from our files ($(grep -ci warning "$LOG/htmldocs.log") elsewhere)"
+	fi
+else
+	bad "htmldocs SPHINXDIRS=mm failed (see $LOG/htmldocs.log)"
+fi
+
+echo "check-series: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
