@@ -10,7 +10,10 @@
 #  3. checkpatch --strict on every patch reports nothing but the findings
 #     the cover letter justifies;
 #  4. patches/series applies to the base with `quilt push -a`;
-#  5. make htmldocs SPHINXDIRS=mm gives no warning about our files.
+#  5. make htmldocs SPHINXDIRS=mm gives no warning about our files;
+#  6. `make x86_64_defconfig gup_pin_tracking.config` on the series turns
+#     tracking on by default (SERIES_DEFCONFIG_BOOT=1 also builds that
+#     kernel and boots it: tracking on, pins counted, verify clean).
 # Ends with "check-series: N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -151,6 +154,40 @@ if make -C "$R" O="$D" SPHINXDIRS=mm htmldocs > "$LOG/htmldocs.log" 2>&1 &&
 	fi
 else
 	bad "htmldocs SPHINXDIRS=mm failed (see $LOG/htmldocs.log)"
+fi
+
+# 6. The distro fragment on the base's own defconfig.
+DC=$BUILD/series-defconfig
+if make -s -C "$R" O="$DC" ARCH=x86_64 x86_64_defconfig gup_pin_tracking.config \
+	> "$LOG/defconfig.log" 2>&1; then
+	missing=
+	for o in CONFIG_GUP_PIN_TRACKING=y CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT=y \
+		 CONFIG_PAGE_EXTENSION=y CONFIG_DEBUG_FS=y; do
+		grep -qx "$o" "$DC/.config" || missing="$missing $o"
+	done
+	if [ -z "$missing" ]; then
+		ok "x86_64_defconfig + gup_pin_tracking.config: tracking on by default"
+	else
+		bad "x86_64_defconfig + gup_pin_tracking.config lacks:$missing"
+	fi
+else
+	bad "make x86_64_defconfig gup_pin_tracking.config failed (see $LOG/defconfig.log)"
+fi
+if [ "${SERIES_DEFCONFIG_BOOT:-0}" = 1 ]; then
+	if make -C "$R" O="$DC" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage \
+		> "$LOG/defconfig-build.log" 2>&1; then
+		[ -e "$BUILD/initramfs.cpio.gz" ] || bash "$TOP/scripts/initramfs.sh" >/dev/null
+		# No boot parameter: the fragment's default turns tracking on.
+		if GUEST_SMP=2 bash "$TOP/scripts/guest.sh" "$DC/arch/x86/boot/bzImage" \
+			"$LOG/defconfig-boot.log" "gpt.job=defconfig" 900 &&
+		   grep -q 'gup_pin_tracking: enabled' "$LOG/defconfig-boot.log"; then
+			ok "defconfig kernel boots with tracking on and counts pins"
+		else
+			bad "defconfig kernel boot (see $LOG/defconfig-boot.log)"
+		fi
+	else
+		bad "defconfig kernel build failed (see $LOG/defconfig-build.log)"
+	fi
 fi
 
 echo "check-series: $pass passed, $fail failed"

@@ -29,8 +29,9 @@ Prior art: "mm: tracking get_user_pages() pages" (John Hubbard, RFC v2,
 struct page under a per-zone lock and lost 3.6-7.9% of fio IOPS. The
 "page pin owner" RFC (2021) recorded pinners in page_owner style. This
 series differs: struct page is not touched (page_ext only); updates
-take an array of hashed, irq-safe spinlocks (one per 2 MiB chunk hash,
-so a THP or a bio segment takes one lock), never a zone lock; it is
+take an array of hashed, irq-safe spinlocks (hashed on the 2 MiB chunk:
+a hook call keeps a chunk's page_ext and lock across its pages, so a THP
+or a bio segment takes one lock), never a zone lock; it is
 compiled only with CONFIG_GUP_PIN_TRACKING and off unless booted with
 gup_pin_tracking=on|stacks, and then costs no page_ext memory and a
 static-key no-op on the pin paths.
@@ -44,6 +45,9 @@ Benchmark (make bench: QEMU -icount, guest time = instructions, so the
 figures repeat exactly; wall clock beside is noisy):
 
 {table}
+Not split further by idea: misuse detection, stacks and debugfs live in
+the one new file of the tracker patch, as in mm/page_table_check.c.
+
 Testing: KUnit on UML with KASAN, lockdep and DEBUG_VM (booted on,
 stacks, off and with a bad value); the x86_64 guest with lockdep and
 DEBUG_VM running KUnit at boot and the new selftest on null_blk, io_uring

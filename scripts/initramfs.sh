@@ -43,7 +43,9 @@ gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking" "$ST/mm/gup_pin_tracking.c" \
 	2> "$BUILD/gup_pin_tracking.cc.log" ||
 	{ cat "$BUILD/gup_pin_tracking.cc.log" >&2; die "selftest build failed"; }
 
-(cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/initramfs.cpio.gz"
+# Written aside and renamed: a guest booting meanwhile reads a whole file.
+(cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/initramfs.cpio.gz.tmp"
+mv "$BUILD/initramfs.cpio.gz.tmp" "$BUILD/initramfs.cpio.gz"
 say "initramfs: $BUILD/initramfs.cpio.gz ($(stat -c %s "$BUILD/initramfs.cpio.gz") bytes)"
 
 # The benchmark's initramfs also carries fio and its libraries in /opt/fio,
@@ -58,6 +60,7 @@ if command -v fio >/dev/null; then
 		cp -L "$f" "$F/opt/fio/"
 	done
 	(cd "$F" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/fio.cpio.gz"
-	cat "$BUILD/initramfs.cpio.gz" "$BUILD/fio.cpio.gz" > "$BUILD/initramfs-bench.cpio.gz"
+	cat "$BUILD/initramfs.cpio.gz" "$BUILD/fio.cpio.gz" > "$BUILD/initramfs-bench.cpio.gz.tmp"
+	mv "$BUILD/initramfs-bench.cpio.gz.tmp" "$BUILD/initramfs-bench.cpio.gz"
 	say "bench initramfs: $BUILD/initramfs-bench.cpio.gz ($(stat -c %s "$BUILD/initramfs-bench.cpio.gz") bytes)"
 fi

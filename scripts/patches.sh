@@ -62,8 +62,10 @@ flag, and that reports unpins of pages without a pin, pages freed while
 pinned and pin references dropped with put_page().
 
 Counts are updated under an array of irq-safe spinlocks hashed on the
-2 MiB chunk of the pfn, so a run of consecutive pages takes one lock and
-one page_ext lookup, and chunks never cross a memory section. The hooks
+2 MiB chunk of the pfn. A hook call walks its pages keeping the current
+chunk's page_ext and bucket lock, so the pages of a THP, a bio segment or
+nearby 4 KiB pages cost one lookup and one lock acquisition; chunks never
+cross a memory section. The hooks
 are static-key inline wrappers in include/linux/gup_pin_tracking.h with
 empty stubs when CONFIG_GUP_PIN_TRACKING=n. gup_pin_tracking=off (the
 default) reserves no page_ext memory; =on costs 4 bytes a page, =stacks
