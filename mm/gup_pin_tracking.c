@@ -283,7 +283,7 @@ static inline bool gpt_kunit_count_report(void)
 
 static DEFINE_RATELIMIT_STATE(gpt_report_rs, 5 * HZ, 10);
 
-static void gpt_report(const struct gpt_delta *d)
+static noinline void gpt_report(const struct gpt_delta *d)
 {
 	struct page *page;
 
@@ -319,7 +319,8 @@ static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
 	d->bad_stack = gpt_stacks ? gp->stack : 0;
 }
 
-static inline void gpt_finish(const struct gpt_delta *d, enum gpt_event ev)
+static __always_inline void gpt_finish(const struct gpt_delta *d,
+				       enum gpt_event ev)
 {
 	gpt_add_delta(d, ev);
 	if (unlikely(d->bad_what))

@@ -38,7 +38,7 @@ bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
  * Return: true if the kernel was booted with gup_pin_tracking=on or =stacks
  * (or with CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT) and tracking started.
  */
-static inline bool gup_pin_tracking_enabled(void)
+static __always_inline bool gup_pin_tracking_enabled(void)
 {
 	return static_branch_unlikely(&gup_pin_tracking_key);
 }
@@ -51,8 +51,9 @@ static inline bool gup_pin_tracking_enabled(void)
  *
  * Context: Process context, any locks; does not sleep.
  */
-static inline void gup_pin_track_pages(struct page **pages, long npages,
-				       unsigned int gup_flags)
+static __always_inline void gup_pin_track_pages(struct page **pages,
+						long npages,
+						unsigned int gup_flags)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key) && npages > 0)
 		__gup_pin_track_pages(pages, npages, gup_flags);
@@ -65,8 +66,8 @@ static inline void gup_pin_track_pages(struct page **pages, long npages,
  *
  * Context: Any context; does not sleep.
  */
-static inline void gup_pin_track_folio(struct folio *folio,
-				       unsigned int gup_flags)
+static __always_inline void gup_pin_track_folio(struct folio *folio,
+						unsigned int gup_flags)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_pin_track_folio(folio, gup_flags);
@@ -79,8 +80,8 @@ static inline void gup_pin_track_folio(struct folio *folio,
  *
  * Context: Any context, including hard interrupt; does not sleep.
  */
-static inline void gup_unpin_track_pages(struct page **pages,
-					 unsigned long npages)
+static __always_inline void gup_unpin_track_pages(struct page **pages,
+						  unsigned long npages)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_unpin_track_pages(pages, npages);
@@ -93,8 +94,8 @@ static inline void gup_unpin_track_pages(struct page **pages,
  *
  * Context: Any context, including hard interrupt; does not sleep.
  */
-static inline void gup_unpin_track_range(struct page *page,
-					 unsigned long npages)
+static __always_inline void gup_unpin_track_range(struct page *page,
+						  unsigned long npages)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_unpin_track_range(page, npages);
@@ -108,8 +109,8 @@ static inline void gup_unpin_track_range(struct page *page,
  *
  * Context: Any context, including hard interrupt; does not sleep.
  */
-static inline void gup_unpin_track_folio(struct folio *folio,
-					 unsigned long refs)
+static __always_inline void gup_unpin_track_folio(struct folio *folio,
+						  unsigned long refs)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_unpin_track_folio(folio, refs);
@@ -122,8 +123,8 @@ static inline void gup_unpin_track_folio(struct folio *folio,
  *
  * Context: Any context; does not sleep.
  */
-static inline void gup_unpin_track_folios(struct folio **folios,
-					  unsigned long nfolios)
+static __always_inline void gup_unpin_track_folios(struct folio **folios,
+						   unsigned long nfolios)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_unpin_track_folios(folios, nfolios);
@@ -136,7 +137,7 @@ static inline void gup_unpin_track_folios(struct folio **folios,
  *
  * Context: Any context the page allocator frees in.
  */
-static inline void gup_pin_track_free(struct page *page, unsigned int order)
+static __always_inline void gup_pin_track_free(struct page *page, unsigned int order)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_pin_track_free(page, order);
@@ -148,7 +149,7 @@ static inline void gup_pin_track_free(struct page *page, unsigned int order)
  *
  * Context: Any context.
  */
-static inline void gup_pin_track_dump_page(const struct page *page)
+static __always_inline void gup_pin_track_dump_page(const struct page *page)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_pin_track_dump_page(page);
@@ -161,8 +162,8 @@ static inline void gup_pin_track_dump_page(const struct page *page)
  *
  * Context: Process context.
  */
-static inline void gup_pin_track_migrate_failed(struct list_head *folios,
-						const char *why)
+static __always_inline void
+gup_pin_track_migrate_failed(struct list_head *folios, const char *why)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_pin_track_migrate_failed(folios, why);
@@ -176,7 +177,7 @@ static inline void gup_pin_track_migrate_failed(struct list_head *folios,
  * Return: The exact number of pins held on @page when tracking is enabled,
  * 0 otherwise (also for a page without page_ext, such as ZONE_DEVICE memory).
  */
-static inline unsigned int page_dma_pin_count(const struct page *page)
+static __always_inline unsigned int page_dma_pin_count(const struct page *page)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		return __page_dma_pin_count(page);
@@ -192,7 +193,7 @@ static inline unsigned int page_dma_pin_count(const struct page *page)
  * set, which is exactly when its pin count is non-zero; otherwise
  * folio_maybe_dma_pinned() of its folio, which may give false positives.
  */
-static inline bool page_dma_pinned(const struct page *page)
+static __always_inline bool page_dma_pinned(const struct page *page)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		return __page_dma_pin_count(page) != 0;
