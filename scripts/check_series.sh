@@ -55,8 +55,9 @@ configure() { # configure O FRAGMENT...
 	"$R/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" "$@" >/dev/null &&
 	make -s -C "$R" O="$o" ARCH=x86_64 olddefconfig >/dev/null
 }
-# Objects to build for a commit: the .c files it touches (kernel side),
-# and the users of the header when it touches the header.
+# Objects to build for a commit (objects COMMIT n|y): the .c files it
+# touches (kernel side), and the users of the header when it touches the
+# header. With =n the tracker's own objects are not configured: skip them.
 objects() {
 	local f
 	for f in $("${G[@]}" diff --name-only "$1~1" "$1"); do
@@ -64,6 +65,7 @@ objects() {
 		tools/* | Documentation/* | scripts/*) ;;
 		include/linux/gup_pin_tracking.h | include/linux/page_ext.h)
 			echo mm/gup.o mm/page_alloc.o mm/debug.o block/bio.o mm/page_ext.o ;;
+		mm/gup_pin_tracking*.c | mm/tests/*.c) [ "$2" = y ] && echo "${f%.c}.o" ;;
 		*.c) echo "${f%.c}.o" ;;
 		esac
 	done | tr ' ' '\n' | sort -u | tr '\n' ' '
@@ -74,8 +76,8 @@ for c in $commits; do
 	n=$((n + 1))
 	"${G[@]}" checkout -q -f "$c"
 	subj=$("${G[@]}" log -1 --format=%s "$c")
-	objs=$(objects "$c")
 	for v in n y; do
+		objs=$(objects "$c" $v)
 		o=$BUILD/series-$v
 		eval "frags=(\"\${frags_$v[@]}\")"
 		# shellcheck disable=SC2154
@@ -88,7 +90,7 @@ for c in $commits; do
 			continue
 		fi
 		# shellcheck disable=SC2086
-		if make -C "$R" O="$o" ARCH=x86_64 -j"$(nproc)" W=1 $objs \
+		if make -C "$R" O="$o" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" W=1 $objs \
 			>> "$LOG/$n-$v.log" 2>&1; then
 			ok "patch $n =$v: $objs"
 		else
@@ -97,7 +99,7 @@ for c in $commits; do
 	done
 done
 for v in n y; do
-	if make -C "$R" O="$BUILD/series-$v" ARCH=x86_64 -j"$(nproc)" bzImage \
+	if make -C "$R" O="$BUILD/series-$v" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage \
 		> "$LOG/full-$v.log" 2>&1; then
 		ok "whole series =$v: bzImage"
 	else
