@@ -55,9 +55,8 @@ configure() { # configure O FRAGMENT...
 	"$R/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" "$@" >/dev/null &&
 	make -s -C "$R" O="$o" ARCH=x86_64 olddefconfig >/dev/null
 }
-# Objects to build for a commit (objects COMMIT n|y): the .c files it
-# touches (kernel side), and the users of the header when it touches the
-# header. With =n the tracker's own objects are not configured: skip them.
+# Objects to build for a commit: the .c files it touches (kernel side),
+# and the users of the header when it touches the header.
 objects() {
 	local f
 	for f in $("${G[@]}" diff --name-only "$1~1" "$1"); do
@@ -65,10 +64,25 @@ objects() {
 		tools/* | Documentation/* | scripts/*) ;;
 		include/linux/gup_pin_tracking.h | include/linux/page_ext.h)
 			echo mm/gup.o mm/page_alloc.o mm/debug.o block/bio.o mm/page_ext.o ;;
-		mm/gup_pin_tracking*.c | mm/tests/*.c) [ "$2" = y ] && echo "${f%.c}.o" ;;
 		*.c) echo "${f%.c}.o" ;;
 		esac
 	done | tr ' ' '\n' | sort -u | tr '\n' ' '
+}
+# Is OBJ part of the build configured in O? (configured O OBJ) Looks for
+# its obj-$(CONFIG_FOO) line in the Makefiles of its directory and their
+# parents; an object with no such line (obj-y, a list) counts as built.
+configured() {
+	local o=$1 rel=${2##*/} dir=${2%/*} line sym
+	while :; do
+		line=$(grep -E "^obj-[^+:]*[+:]=.*[[:space:]]$rel([[:space:]]|$)" \
+			"$R/$dir/Makefile" 2>/dev/null | head -n1)
+		[ -n "$line" ] && break
+		[ "$dir" = "${dir%/*}" ] && return 0
+		rel=${dir##*/}/$rel
+		dir=${dir%/*}
+	done
+	sym=$(sed -n 's/^obj-\$(\(CONFIG_[A-Za-z0-9_]*\)).*/\1/p' <<< "$line")
+	[ -z "$sym" ] || grep -qE "^$sym=[ym]" "$o/.config"
 }
 commits=$("${G[@]}" rev-list --reverse base..series-am)
 n=0
@@ -76,8 +90,8 @@ for c in $commits; do
 	n=$((n + 1))
 	"${G[@]}" checkout -q -f "$c"
 	subj=$("${G[@]}" log -1 --format=%s "$c")
+	all=$(objects "$c")
 	for v in n y; do
-		objs=$(objects "$c" $v)
 		o=$BUILD/series-$v
 		eval "frags=(\"\${frags_$v[@]}\")"
 		# shellcheck disable=SC2154
@@ -85,8 +99,12 @@ for c in $commits; do
 			bad "patch $n ($subj) =$v: configuration failed"
 			continue
 		fi
+		objs=
+		for obj in $all; do
+			configured "$o" "$obj" && objs="$objs $obj"
+		done
 		if [ -z "$objs" ]; then
-			ok "patch $n =$v: touches no kernel object ($subj)"
+			ok "patch $n =$v: no configured kernel object to build ($subj)"
 			continue
 		fi
 		# shellcheck disable=SC2086
