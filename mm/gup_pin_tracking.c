@@ -14,15 +14,12 @@
 
 #define pr_fmt(fmt) "gup_pin_tracking: " fmt
 
-#include <linux/debugfs.h>
-#include <linux/delay.h>
 #include <linux/gup_pin_tracking.h>
 #include <linux/hash.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
-#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/page_ext.h>
@@ -30,7 +27,6 @@
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
@@ -41,30 +37,8 @@
 #include <kunit/resource.h>
 #include <kunit/visibility.h>
 
+#include "gup_pin_tracking_internal.h"
 #include "internal.h"
-
-/* === Per-page state ====================================================== */
-
-/*
- * One 32-bit word per base page: the pin count and three flags. It is only
- * written under the page's bucket lock; readers that only look (the query
- * API, dump_page(), debugfs) read it with READ_ONCE().
- */
-#define GPT_COUNT_MASK		GENMASK(27, 0)
-#define GPT_LONGTERM		BIT(28)	/* a FOLL_LONGTERM pin holds it */
-#define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
-#define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
-
-/* In "stacks" mode the depot handle of the last pinner follows the word. */
-struct gpt_page {
-	u32 state;
-	depot_stack_handle_t stack;
-};
-
-static inline struct gpt_page *gpt_page(struct page_ext *page_ext)
-{
-	return page_ext_data(page_ext, &gup_pin_tracking_ops);
-}
 
 /* === Boot switch ========================================================== */
 
@@ -78,7 +52,7 @@ static int gpt_boot_mode __initdata =
 	IS_ENABLED(CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT) ?
 	GPT_MODE_ON : GPT_MODE_OFF;
 
-static bool gpt_stacks __read_mostly;
+bool gpt_stacks __read_mostly;
 
 DEFINE_STATIC_KEY_FALSE(gup_pin_tracking_key);
 EXPORT_SYMBOL_GPL(gup_pin_tracking_key);
@@ -124,43 +98,21 @@ static bool __init need_gup_pin_tracking(void)
  * taken with interrupts off: fast GUP pins with them off and bio completion
  * unpins from interrupt context. They never nest.
  */
-#ifdef CONFIG_SPARSEMEM
-#define GPT_CHUNK_ORDER		min(9, PFN_SECTION_SHIFT)
-#else
-#define GPT_CHUNK_ORDER		9
-#endif
-#define GPT_CHUNK_PAGES		BIT(GPT_CHUNK_ORDER)
 #define GPT_MIN_LOCKS		16U
 #define GPT_MAX_LOCKS		4096U
 
 /* The bucket locks; each protects the page_ext state of its chunks. */
 static spinlock_t *gpt_locks __read_mostly;
-static unsigned int gpt_lock_bits __read_mostly;
+unsigned int gpt_lock_bits __read_mostly;
 
 static inline spinlock_t *gpt_lock(unsigned long pfn)
 {
 	return &gpt_locks[hash_long(pfn >> GPT_CHUNK_ORDER, gpt_lock_bits)];
 }
 
-/* Number of pages from @pfn up to the end of its chunk, at most @nr. */
-static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
-{
-	return min(nr, GPT_CHUNK_PAGES - (pfn & (GPT_CHUNK_PAGES - 1)));
-}
-
 /* === Counters ============================================================ */
 
-enum gpt_counter {
-	GPT_PINNED_PAGES,
-	GPT_PINS,
-	GPT_LONGTERM_PAGES,
-	GPT_PINS_TOTAL,
-	GPT_UNPINS_TOTAL,
-	GPT_ERRORS,
-	GPT_NR_COUNTERS,
-};
-
-static const char *const gpt_counter_names[] = {
+const char *const gpt_counter_names[GPT_NR_COUNTERS] = {
 	[GPT_PINNED_PAGES]	= "pinned_pages",
 	[GPT_PINS]		= "pins",
 	[GPT_LONGTERM_PAGES]	= "longterm_pinned_pages",
@@ -210,8 +162,14 @@ static inline void gpt_add_delta(const struct gpt_delta *d,
 		this_cpu_sub(gpt_counters[GPT_UNPINS_TOTAL], d->pins);
 }
 
-/* Sum of one counter over all CPUs. */
-static long gpt_counter(unsigned int idx)
+/**
+ * gpt_counter() - Sum of one counter over all CPUs.
+ * @idx: The counter, an enum gpt_counter.
+ *
+ * Context: Any context.
+ * Return: The sum, 0 for an unknown counter.
+ */
+long gpt_counter(unsigned int idx)
 {
 	long sum = 0;
 	int cpu;
@@ -243,13 +201,6 @@ static noinline depot_stack_handle_t gpt_save_stack(gfp_t gfp)
 	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
 	handle = stack_depot_save(entries, nr, gfp);
 	return handle ? handle : gpt_failure_handle;
-}
-
-static depot_stack_handle_t gpt_page_stack(struct page_ext *page_ext)
-{
-	if (!gpt_stacks)
-		return 0;
-	return READ_ONCE(gpt_page(page_ext)->stack);
 }
 
 /* === Reports ============================================================== */
@@ -841,18 +792,6 @@ next:
 
 /* === Queries ============================================================== */
 
-static u32 gpt_state(const struct page *page)
-{
-	struct page_ext *page_ext = page_ext_get(page);
-	u32 state;
-
-	if (!page_ext)
-		return 0;
-	state = READ_ONCE(gpt_page(page_ext)->state);
-	page_ext_put(page_ext);
-	return state;
-}
-
 /**
  * __page_dma_pin_count() - Tracked pin count of a page.
  * @page: The page.
@@ -1016,370 +955,3 @@ struct page_ext_operations gup_pin_tracking_ops = {
 	.need = need_gup_pin_tracking,
 	.init = init_gup_pin_tracking,
 };
-
-/* === debugfs ============================================================== */
-
-/* Next pfn from @pfn on that has page_ext, or an end past every zone. */
-static unsigned long gpt_max_pfn(void)
-{
-	unsigned long end = 0;
-	struct zone *zone;
-
-	for_each_populated_zone(zone)
-		end = max(end, zone_end_pfn(zone));
-	return end;
-}
-
-/*
- * Find the first page at or after *@pfn that satisfies @want; fills *@state.
- * Returns false when there is none before @end.
- */
-static bool gpt_find(unsigned long *pfn, unsigned long end, u32 *state,
-		     bool (*want)(u32 state))
-{
-	unsigned long p = *pfn;
-
-	while (p < end) {
-		unsigned long len = gpt_chunk_len(p, end - p);
-		struct page_ext *page_ext, *pe;
-		struct page *page;
-		unsigned long i;
-
-		page = pfn_to_online_page(p);
-		page_ext = page ? page_ext_get(page) : NULL;
-		if (!page_ext) {
-			p += len;
-			continue;
-		}
-		for (i = 0, pe = page_ext; i < len; i++, pe = page_ext_next(pe)) {
-			u32 s = READ_ONCE(gpt_page(pe)->state);
-
-			if (want(s)) {
-				page_ext_put(page_ext);
-				*pfn = p + i;
-				*state = s;
-				return true;
-			}
-		}
-		page_ext_put(page_ext);
-		p += len;
-		cond_resched();
-	}
-	return false;
-}
-
-static bool gpt_want_pinned(u32 state)
-{
-	return state & GPT_COUNT_MASK;
-}
-
-/**
- * gup_pin_tracking_stats_show() - Print the stats file.
- * @m: The seq_file.
- * @v: Unused.
- *
- * Context: Process context.
- * Return: 0.
- */
-VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
-{
-	int i;
-
-	seq_printf(m, "enabled: %d\n", gup_pin_tracking_enabled());
-	seq_printf(m, "stacks: %d\n", gpt_stacks);
-	for (i = 0; i < GPT_NR_COUNTERS; i++)
-		seq_printf(m, "%s: %ld\n", gpt_counter_names[i],
-			   gpt_counter(i));
-	seq_printf(m, "lock_buckets: %u\n", 1U << gpt_lock_bits);
-	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
-		   gup_pin_tracking_ops.size);
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stats_show);
-DEFINE_SHOW_ATTRIBUTE(gup_pin_tracking_stats);
-
-static void gpt_show_stack(struct seq_file *m, depot_stack_handle_t handle)
-{
-	unsigned long *entries;
-	unsigned int nr, i;
-
-	if (!handle)
-		return;
-	nr = stack_depot_fetch(handle, &entries);
-	for (i = 0; i < nr; i++)
-		seq_printf(m, "        %pS\n", (void *)entries[i]);
-}
-
-struct gpt_pinned_iter {
-	unsigned long pfn;
-	unsigned long end;
-	u32 state;
-};
-
-static void *gpt_pinned_find(struct seq_file *m, loff_t *pos)
-{
-	struct gpt_pinned_iter *it = m->private;
-
-	it->pfn = *pos;
-	if (!gpt_find(&it->pfn, it->end, &it->state, gpt_want_pinned))
-		return NULL;
-	*pos = it->pfn;
-	return it;
-}
-
-static void *gpt_pinned_start(struct seq_file *m, loff_t *pos)
-{
-	struct gpt_pinned_iter *it = m->private;
-
-	if (!*pos)
-		it->end = gpt_max_pfn();
-	return gpt_pinned_find(m, pos);
-}
-
-static void *gpt_pinned_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	++*pos;
-	return gpt_pinned_find(m, pos);
-}
-
-static void gpt_pinned_stop(struct seq_file *m, void *v)
-{
-}
-
-static void gpt_show_entry(struct seq_file *m, unsigned long pfn, u32 state)
-{
-	depot_stack_handle_t stack = 0;
-	struct page_ext *page_ext;
-
-	seq_printf(m, "pfn 0x%lx pins %lu%s\n", pfn,
-		   (unsigned long)(state & GPT_COUNT_MASK),
-		   state & GPT_LONGTERM ? " longterm" : "");
-	if (!gpt_stacks)
-		return;
-	page_ext = page_ext_get(pfn_to_page(pfn));
-	if (page_ext) {
-		stack = gpt_page_stack(page_ext);
-		page_ext_put(page_ext);
-	}
-	gpt_show_stack(m, stack);
-}
-
-#if IS_ENABLED(CONFIG_KUNIT)
-/**
- * gup_pin_tracking_show_page() - Print the entry of the pinned file for a page.
- * @m: The seq_file.
- * @page: The page.
- *
- * Context: Process context.
- * Return: true if @page is pinned and an entry was printed.
- */
-VISIBLE_IF_KUNIT bool gup_pin_tracking_show_page(struct seq_file *m,
-						 struct page *page)
-{
-	u32 state = gpt_state(page);
-
-	if (!(state & GPT_COUNT_MASK))
-		return false;
-	gpt_show_entry(m, page_to_pfn(page), state);
-	return true;
-}
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
-#endif
-
-static int gpt_pinned_show(struct seq_file *m, void *v)
-{
-	struct gpt_pinned_iter *it = v;
-
-	gpt_show_entry(m, it->pfn, it->state);
-	return 0;
-}
-
-static const struct seq_operations gpt_pinned_sops = {
-	.start = gpt_pinned_start,
-	.next = gpt_pinned_next,
-	.stop = gpt_pinned_stop,
-	.show = gpt_pinned_show,
-};
-
-static int gpt_pinned_open(struct inode *inode, struct file *file)
-{
-	struct gpt_pinned_iter *it;
-
-	it = __seq_open_private(file, &gpt_pinned_sops, sizeof(*it));
-	if (!it)
-		return -ENOMEM;
-	it->end = gpt_max_pfn();
-	return 0;
-}
-
-static const struct file_operations gpt_pinned_fops = {
-	.open = gpt_pinned_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = seq_release_private,
-};
-
-/* Sum of the tracked counts of the pages of @folio. */
-static unsigned long gpt_folio_sum(struct folio *folio)
-{
-	unsigned long pfn = folio_pfn(folio);
-	unsigned long end = pfn + folio_nr_pages(folio);
-	unsigned long sum = 0;
-
-	while (pfn < end) {
-		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
-		struct page_ext *page_ext, *pe;
-		unsigned long i;
-
-		page_ext = page_ext_get(pfn_to_page(pfn));
-		if (page_ext) {
-			for (i = 0, pe = page_ext; i < nr;
-			     i++, pe = page_ext_next(pe))
-				sum += READ_ONCE(gpt_page(pe)->state) &
-				       GPT_COUNT_MASK;
-			page_ext_put(page_ext);
-		}
-		pfn += nr;
-	}
-	return sum;
-}
-
-#define GPT_VERIFY_TRIES	10
-
-/*
- * Check the folio whose head is @page against upstream's count. Pins are
- * counted after upstream takes them and uncounted before upstream drops them,
- * so the tracked sum never exceeds upstream's; a smaller sum may be a pin or
- * unpin in flight, and is reported only if it persists.
- */
-static bool gpt_verify_folio(struct seq_file *m, unsigned long pfn,
-			     struct page *page)
-{
-	struct folio *folio = page_folio(page);
-	unsigned long tracked = 0, upstream = 0;
-	bool large = false;
-	int try;
-
-	if (!folio_try_get(folio))
-		return true;
-	if (page_folio(page) != folio || (folio_test_large(folio) &&
-					  &folio->page != page))
-		goto ok;
-	for (try = 0; try < GPT_VERIFY_TRIES; try++) {
-		large = folio_test_large(folio);
-		if (large) {
-			tracked = gpt_folio_sum(folio);
-			upstream = atomic_read(&folio->_pincount);
-			if (tracked == upstream)
-				goto ok;
-		} else {
-			tracked = __page_dma_pin_count(page);
-			/* Our own reference is not a pin reference. */
-			upstream = (folio_ref_count(folio) - 1) /
-				   GUP_PIN_COUNTING_BIAS;
-			if (tracked <= upstream)
-				goto ok;
-		}
-		if (try + 1 < GPT_VERIFY_TRIES)
-			usleep_range(10000, 20000);
-	}
-	folio_put(folio);
-	if (large)
-		seq_printf(m, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
-			   pfn, folio_order(folio), tracked, upstream);
-	else
-		seq_printf(m, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
-			   pfn, tracked, upstream);
-	return false;
-ok:
-	folio_put(folio);
-	return true;
-}
-
-/**
- * gup_pin_tracking_verify() - Check every tracked page against upstream.
- * @m: Where to print the result and one line per mismatch.
- *
- * For each page with page_ext: the DmaPinned bit is set exactly when the
- * count is non-zero; for a large folio the counts of its pages add up to its
- * _pincount; for a small folio each pin is backed by GUP_PIN_COUNTING_BIAS
- * references.
- *
- * Context: Process context, may sleep.
- * Return: The number of mismatches.
- */
-VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_verify(struct seq_file *m)
-{
-	unsigned long pfn, end = gpt_max_pfn();
-	unsigned long checked = 0, bad = 0;
-	u32 state;
-
-	for (pfn = 0; pfn < end; ) {
-		unsigned long len = gpt_chunk_len(pfn, end - pfn);
-		struct page *page = pfn_to_online_page(pfn);
-		struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
-		unsigned long i;
-
-		if (!page_ext) {
-			pfn += len;
-			continue;
-		}
-		page_ext_put(page_ext);
-		for (i = 0; i < len; i++) {
-			u32 count;
-
-			page = pfn_to_page(pfn + i);
-			state = gpt_state(page);
-			count = state & GPT_COUNT_MASK;
-			checked++;
-			if (!count != !(state & GPT_DMA_PINNED)) {
-				seq_printf(m, "pfn 0x%lx: pins %u but DmaPinned %d\n",
-					   pfn + i, count,
-					   !!(state & GPT_DMA_PINNED));
-				bad++;
-			}
-			if (!count && !PageHead(page))
-				continue;
-			if (!gpt_verify_folio(m, pfn + i, page))
-				bad++;
-		}
-		pfn += len;
-		cond_resched();
-	}
-	seq_printf(m, "checked %lu mismatches %lu\n", checked, bad);
-	return bad;
-}
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_verify);
-
-static int gpt_verify_show(struct seq_file *m, void *v)
-{
-	gup_pin_tracking_verify(m);
-	return 0;
-}
-
-static int gpt_verify_open(struct inode *inode, struct file *file)
-{
-	return single_open_size(file, gpt_verify_show, NULL, PAGE_SIZE * 4);
-}
-
-static const struct file_operations gpt_verify_fops = {
-	.open = gpt_verify_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
-
-static int __init gup_pin_tracking_debugfs_init(void)
-{
-	struct dentry *dir;
-
-	if (!gup_pin_tracking_enabled())
-		return 0;
-	dir = debugfs_create_dir("gup_pin_tracking", NULL);
-	debugfs_create_file("stats", 0444, dir, NULL,
-			    &gup_pin_tracking_stats_fops);
-	debugfs_create_file("pinned", 0400, dir, NULL, &gpt_pinned_fops);
-	debugfs_create_file("verify", 0400, dir, NULL, &gpt_verify_fops);
-	return 0;
-}
-late_initcall(gup_pin_tracking_debugfs_init);

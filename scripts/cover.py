@@ -45,8 +45,14 @@ Benchmark (make bench: QEMU -icount, guest time = instructions, so the
 figures repeat exactly; wall clock beside is noisy):
 
 {table}
-Not split further by idea: misuse detection, stacks and debugfs live in
-the one new file of the tracker patch, as in mm/page_table_check.c.
+The series: the tracker (page_ext state, locks, misuse reports and
+stacks, in one file as mm/page_table_check.c keeps its checks), then
+the hooks (GUP, bio release, page free), the debugfs files, the
+dump_page() and migration reports, KUnit, the selftest, the
+documentation, the config fragment and MAINTAINERS. Misuse detection
+and stacks are not split from the tracker: they live in the same update
+of the same word under the same lock, and a tracker without them would
+be dead code for one patch.
 
 Testing: KUnit on UML with KASAN, lockdep and DEBUG_VM (booted on,
 stacks, off and with a bad value); the x86_64 guest with lockdep and

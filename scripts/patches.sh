@@ -49,7 +49,8 @@ step() {
 }
 
 step 0001-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
-	"include/linux/gup_pin_tracking.h mm/gup_pin_tracking.c"
+	"include/linux/gup_pin_tracking.h mm/gup_pin_tracking.c \
+	 mm/gup_pin_tracking_internal.h"
 "${G[@]}" commit -q --amend -F - <<'MSG'
 mm/gup_pin_tracking: track FOLL_PIN pins of every page in page_ext
 
@@ -65,13 +66,12 @@ Counts are updated under an array of irq-safe spinlocks hashed on the
 2 MiB chunk of the pfn. A hook call walks its pages keeping the current
 chunk's page_ext and bucket lock, so the pages of a THP, a bio segment or
 nearby 4 KiB pages cost one lookup and one lock acquisition; chunks never
-cross a memory section. The hooks
-are static-key inline wrappers in include/linux/gup_pin_tracking.h with
-empty stubs when CONFIG_GUP_PIN_TRACKING=n. gup_pin_tracking=off (the
-default) reserves no page_ext memory; =on costs 4 bytes a page, =stacks
-8 and keeps the last pinner's stack in stackdepot. debugfs shows stats,
-the pinned pages and a verifier of the invariants against upstream's
-own counts.
+cross a memory section. The hooks are static-key inline wrappers in
+include/linux/gup_pin_tracking.h with empty stubs when
+CONFIG_GUP_PIN_TRACKING=n. gup_pin_tracking=off (the default) reserves
+no page_ext memory; =on costs 4 bytes a page, =stacks 8 and keeps the
+last pinner's stack in stackdepot. Later patches add the hooks and the
+debugfs files.
 
 This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),
 which kept the flag and count in struct page under a zone lock.
@@ -81,20 +81,22 @@ MSG
 step 0002-mm-gup-count-FOLL_PIN-pins-in-the-pin-tracker.patch ""
 step 0003-block-name-the-released-pages-for-the-pin-tracker.patch ""
 step 0004-mm-page_alloc-report-pages-freed-while-pinned.patch ""
-step 0005-mm-debug-print-tracked-pins-in-dump_page.patch ""
-step 0006-mm-name-the-pinned-pages-that-block-migration.patch ""
+step 0005-mm-gup_pin_tracking-add-the-debugfs-files.patch \
+	"mm/gup_pin_tracking_debugfs.c"
+step 0006-mm-debug-print-tracked-pins-in-dump_page.patch ""
+step 0007-mm-name-the-pinned-pages-that-block-migration.patch ""
 step 0008-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
 step 0009-selftests-mm-build-the-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0007-Documentation-mm-list-gup_pin_tracking.patch \
+step 0010-Documentation-mm-list-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
 step - "kernel/configs/gup_pin_tracking.config" \
 	"kernel/configs: add gup_pin_tracking.config" \
 "
 A fragment for debug kernels that want GUP pin tracking on from boot:
 make gup_pin_tracking.config on top of a distro's debug configuration."
-step 0010-MAINTAINERS-add-GUP-pin-tracking.patch ""
+step 0011-MAINTAINERS-add-GUP-pin-tracking.patch ""
 
 rm -rf "$OUT"
 "${G[@]}" format-patch -q --cover-letter --base=base -o "$OUT" base..series

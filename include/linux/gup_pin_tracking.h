@@ -23,14 +23,6 @@ void __gup_pin_track_dump_page(const struct page *page);
 void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why);
 unsigned int __page_dma_pin_count(const struct page *page);
 
-#if IS_ENABLED(CONFIG_KUNIT)
-struct seq_file;
-bool gup_pin_tracking_longterm(const struct page *page);
-int gup_pin_tracking_stats_show(struct seq_file *m, void *v);
-unsigned long gup_pin_tracking_verify(struct seq_file *m);
-bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
-#endif
-
 /**
  * gup_pin_tracking_enabled() - Is GUP pin tracking on?
  *

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "../gup_pin_tracking_internal.h"
 #include "../internal.h"
 
 #define GPT_TEST_PAGES		16
