@@ -52,7 +52,7 @@ static int gpt_boot_mode __initdata =
 	IS_ENABLED(CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT) ?
 	GPT_MODE_ON : GPT_MODE_OFF;
 
-bool gpt_stacks __read_mostly;
+bool gup_pin_tracking_stacks __read_mostly;
 
 DEFINE_STATIC_KEY_FALSE(gup_pin_tracking_key);
 EXPORT_SYMBOL_GPL(gup_pin_tracking_key);
@@ -103,16 +103,17 @@ static bool __init need_gup_pin_tracking(void)
 
 /* The bucket locks; each protects the page_ext state of its chunks. */
 static spinlock_t *gpt_locks __read_mostly;
-unsigned int gpt_lock_bits __read_mostly;
+unsigned int gup_pin_tracking_lock_bits __read_mostly;
 
 static inline spinlock_t *gpt_lock(unsigned long pfn)
 {
-	return &gpt_locks[hash_long(pfn >> GPT_CHUNK_ORDER, gpt_lock_bits)];
+	return &gpt_locks[hash_long(pfn >> GPT_CHUNK_ORDER,
+				    gup_pin_tracking_lock_bits)];
 }
 
 /* === Counters ============================================================ */
 
-const char *const gpt_counter_names[GPT_NR_COUNTERS] = {
+const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS] = {
 	[GPT_PINNED_PAGES]	= "pinned_pages",
 	[GPT_PINS]		= "pins",
 	[GPT_LONGTERM_PAGES]	= "longterm_pinned_pages",
@@ -121,7 +122,7 @@ const char *const gpt_counter_names[GPT_NR_COUNTERS] = {
 	[GPT_ERRORS]		= "errors",
 };
 
-static_assert(ARRAY_SIZE(gpt_counter_names) == GPT_NR_COUNTERS);
+static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == GPT_NR_COUNTERS);
 
 static DEFINE_PER_CPU(long, gpt_counters[GPT_NR_COUNTERS]);
 
@@ -163,13 +164,13 @@ static inline void gpt_add_delta(const struct gpt_delta *d,
 }
 
 /**
- * gpt_counter() - Sum of one counter over all CPUs.
+ * gup_pin_tracking_counter() - Sum of one counter over all CPUs.
  * @idx: The counter, an enum gpt_counter.
  *
  * Context: Any context.
  * Return: The sum, 0 for an unknown counter.
  */
-long gpt_counter(unsigned int idx)
+long gup_pin_tracking_counter(unsigned int idx)
 {
 	long sum = 0;
 	int cpu;
@@ -267,7 +268,7 @@ static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
 		return;
 	d->bad_pfn = pfn;
 	d->bad_what = what;
-	d->bad_stack = gpt_stacks ? gp->stack : 0;
+	d->bad_stack = gup_pin_tracking_stacks ? gp->stack : 0;
 }
 
 static __always_inline void gpt_finish(const struct gpt_delta *d,
@@ -593,7 +594,7 @@ void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
-	if (gpt_stacks)
+	if (gup_pin_tracking_stacks)
 		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
 	gpt_walk_init(&w);
 	for (i = 0; i < npages; i++) {
@@ -631,7 +632,7 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
 
 	if (is_zero_folio(folio))
 		return;
-	if (gpt_stacks)
+	if (gup_pin_tracking_stacks)
 		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
 	pfn = page_to_pfn(page);
 	gpt_walk_init(&w);
@@ -939,15 +940,16 @@ static void __init init_gup_pin_tracking(void)
 	}
 	for (i = 0; i < nr; i++)
 		spin_lock_init(&gpt_locks[i]);
-	gpt_lock_bits = ilog2(nr);
+	gup_pin_tracking_lock_bits = ilog2(nr);
 
 	if (gpt_boot_mode == GPT_MODE_STACKS) {
 		gpt_failure_handle = gpt_save_stack(GFP_KERNEL);
-		gpt_stacks = true;
+		gup_pin_tracking_stacks = true;
 	}
 	static_branch_enable(&gup_pin_tracking_key);
 	pr_info("enabled%s: %zu bytes of page_ext per page, %u lock buckets\n",
-		gpt_stacks ? " with stacks" : "", gup_pin_tracking_ops.size, nr);
+		gup_pin_tracking_stacks ? " with stacks" : "",
+		gup_pin_tracking_ops.size, nr);
 }
 
 struct page_ext_operations gup_pin_tracking_ops = {

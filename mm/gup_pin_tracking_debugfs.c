@@ -96,11 +96,11 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 	int i;
 
 	seq_printf(m, "enabled: %d\n", gup_pin_tracking_enabled());
-	seq_printf(m, "stacks: %d\n", gpt_stacks);
+	seq_printf(m, "stacks: %d\n", gup_pin_tracking_stacks);
 	for (i = 0; i < GPT_NR_COUNTERS; i++)
-		seq_printf(m, "%s: %ld\n", gpt_counter_names[i],
-			   gpt_counter(i));
-	seq_printf(m, "lock_buckets: %u\n", 1U << gpt_lock_bits);
+		seq_printf(m, "%s: %ld\n", gup_pin_tracking_counter_names[i],
+			   gup_pin_tracking_counter(i));
+	seq_printf(m, "lock_buckets: %u\n", 1U << gup_pin_tracking_lock_bits);
 	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
 		   gup_pin_tracking_ops.size);
 	return 0;
@@ -164,7 +164,7 @@ static void gpt_show_entry(struct seq_file *m, unsigned long pfn, u32 state)
 	seq_printf(m, "pfn 0x%lx pins %lu%s\n", pfn,
 		   (unsigned long)(state & GPT_COUNT_MASK),
 		   state & GPT_LONGTERM ? " longterm" : "");
-	if (!gpt_stacks)
+	if (!gup_pin_tracking_stacks)
 		return;
 	page_ext = page_ext_get(pfn_to_page(pfn));
 	if (page_ext) {

@@ -63,16 +63,16 @@ enum gpt_counter {
 	GPT_NR_COUNTERS,
 };
 
-extern const char *const gpt_counter_names[GPT_NR_COUNTERS];
-extern bool gpt_stacks;
-extern unsigned int gpt_lock_bits;
+extern const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS];
+extern bool gup_pin_tracking_stacks;
+extern unsigned int gup_pin_tracking_lock_bits;
 
-long gpt_counter(unsigned int idx);
+long gup_pin_tracking_counter(unsigned int idx);
 
 /* The last pinner of a page, in stacks mode; 0 otherwise. */
 static inline depot_stack_handle_t gpt_page_stack(struct page_ext *page_ext)
 {
-	if (!gpt_stacks)
+	if (!gup_pin_tracking_stacks)
 		return 0;
 	return READ_ONCE(gpt_page(page_ext)->stack);
 }
