@@ -27,6 +27,7 @@
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/pid_namespace.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
@@ -79,9 +80,9 @@ static bool __init need_gup_pin_tracking(void)
 {
 	/* Only the "stacks" mode pays for the stack handle. */
 	if (gpt_boot_mode == GPT_MODE_STACKS)
-		gup_pin_tracking_ops.size = sizeof(struct gpt_page);
+		gup_pin_tracking_ops.size = GPT_PAGE_SIZE_STACKS;
 	else
-		gup_pin_tracking_ops.size = sizeof(u32);
+		gup_pin_tracking_ops.size = GPT_PAGE_SIZE_ON;
 	return gpt_boot_mode != GPT_MODE_OFF;
 }
 
@@ -141,6 +142,15 @@ struct gpt_delta {
 	unsigned long bad_pfn;
 	depot_stack_handle_t bad_stack;
 };
+
+static __always_inline void gpt_delta_init(struct gpt_delta *d)
+{
+	d->pages = 0;
+	d->pins = 0;
+	d->longterm = 0;
+	d->errors = 0;
+	d->bad_what = NULL;
+}
 
 /* What a hook call did, for the pins_total and unpins_total counters. */
 enum gpt_event {
@@ -282,145 +292,46 @@ static __always_inline void gpt_finish(const struct gpt_delta *d,
 /* === Updating counts ====================================================== */
 
 /*
- * A walk over the pages of one hook call. Pages of one chunk share one
- * page_ext lookup, whether or not they are consecutive; pages whose chunks
- * hash to the bucket already held share its acquisition (up to
- * GPT_WALK_BATCH updates, to bound the time with interrupts off). Counter
- * changes are added once at the end, and the first misuse is reported once
- * the lock is dropped.
+ * A hook call walks its pages in runs: consecutive entries whose pages lie
+ * in one chunk share one page_ext lookup and one acquisition of the chunk's
+ * bucket lock (at most GPT_RUN_MAX updates, to bound the time with
+ * interrupts off). Counter changes are added once per call, and the first
+ * misuse is reported once the lock is dropped.
  */
-#define GPT_WALK_BATCH		GPT_CHUNK_PAGES
+#define GPT_RUN_MAX		GPT_CHUNK_PAGES
 
-struct gpt_walk {
-	struct gpt_delta d;
-	/*
-	 * While a chunk with page_ext is current, the tracking word of a pfn
-	 * in it is at origin + pfn * page_ext_size: a chunk lies within one
-	 * section (one node with FLATMEM), whose page_ext is one array.
-	 */
-	unsigned long origin;
-	unsigned long chunk;	/* the current chunk, or ULONG_MAX */
-	struct page_ext *base;	/* the page_ext reference held, or NULL */
-	spinlock_t *lock;	/* the bucket lock held, or NULL */
-	unsigned long flags;
-	unsigned int batch;	/* updates under this acquisition */
-#ifndef CONFIG_SPARSEMEM
-	int nid;
-#endif
+/* Who takes a pin: set up once per pin call. */
+struct gpt_pinner {
+	u32 now;			/* (u32)jiffies */
+	u32 tgid;			/* stacks mode */
+	depot_stack_handle_t stack;	/* stacks mode */
+	bool longterm;
 };
 
-/* Only what is read before it is written (no memset: this is a hot path). */
-static __always_inline void gpt_walk_init(struct gpt_walk *w)
-{
-	w->d.pages = 0;
-	w->d.pins = 0;
-	w->d.longterm = 0;
-	w->d.errors = 0;
-	w->d.bad_what = NULL;
-	w->chunk = ULONG_MAX;
-	w->base = NULL;
-	w->lock = NULL;
-}
+/* What a hook does to each page of a run. */
+enum gpt_op {
+	GPT_OP_PIN,		/* add one pin */
+	GPT_OP_UNPIN,		/* drop one pin */
+};
 
-/* Drop the lock and the page_ext reference of @w, if held. */
-static __always_inline void gpt_walk_release(struct gpt_walk *w)
+/* Can @page (at @pfn) join the run of chunk @chunk that began at @first? */
+static __always_inline bool gpt_same_chunk(struct page *page, unsigned long pfn,
+					   struct page *first, unsigned long chunk)
 {
-	if (w->lock) {
-		spin_unlock_irqrestore(w->lock, w->flags);
-		w->lock = NULL;
-	}
-	if (w->base) {
-		page_ext_put(w->base);
-		w->base = NULL;
-	}
-	w->chunk = ULONG_MAX;
-}
-
-static __always_inline void gpt_walk_finish(struct gpt_walk *w,
-					    enum gpt_event ev)
-{
-	gpt_walk_release(w);
-	gpt_finish(&w->d, ev);
-}
-
-/* Is @page (at @pfn) in the current chunk of @w? */
-static __always_inline bool gpt_walk_current(struct gpt_walk *w,
-					     struct page *page,
-					     unsigned long pfn)
-{
-	if (pfn >> GPT_CHUNK_ORDER != w->chunk)
+	if (pfn >> GPT_CHUNK_ORDER != chunk)
 		return false;
 #ifndef CONFIG_SPARSEMEM
-	if (page_to_nid(page) != w->nid)
+	/* FLATMEM keeps one page_ext array per node. */
+	if (page_to_nid(page) != page_to_nid(first))
 		return false;
 #endif
 	return true;
 }
 
-/*
- * Slow path of gpt_walk_page(): @pfn is in another chunk than the current
- * one (or there is none), or the batch is full. A chunk without page_ext is
- * never made current, so its pages always come here and get NULL.
- */
-static noinline struct gpt_page *gpt_walk_switch(struct gpt_walk *w,
-						 struct page *page,
-						 unsigned long pfn)
-{
-	unsigned long chunk = pfn >> GPT_CHUNK_ORDER;
-	spinlock_t *lock;	/* the bucket lock of @pfn's chunk */
-
-	if (gpt_walk_current(w, page, pfn)) {
-		/* The batch is full: let interrupts in. */
-		spin_unlock_irqrestore(w->lock, w->flags);
-		spin_lock_irqsave(w->lock, w->flags);
-		w->batch = 1;
-		goto found;
-	}
-	lock = gpt_lock(pfn);
-	if (w->base)
-		page_ext_put(w->base);
-	w->base = page_ext_get(page);
-	if (w->lock && (lock != w->lock || !w->base)) {
-		spin_unlock_irqrestore(w->lock, w->flags);
-		w->lock = NULL;
-	}
-	if (!w->base) {
-		w->chunk = ULONG_MAX;
-		return NULL;
-	}
-	if (!w->lock) {
-		spin_lock_irqsave(lock, w->flags);
-		w->lock = lock;
-		w->batch = 0;
-	}
-	w->batch++;
-	w->chunk = chunk;
-#ifndef CONFIG_SPARSEMEM
-	w->nid = page_to_nid(page);
-#endif
-	w->origin = (unsigned long)gpt_page(w->base) - pfn * page_ext_size;
-found:
-	return (struct gpt_page *)(w->origin + pfn * page_ext_size);
-}
-
-/*
- * The tracking word of @page (whose pfn is @pfn) with its bucket lock held,
- * or NULL if the page has no page_ext.
- */
-static __always_inline struct gpt_page *
-gpt_walk_page(struct gpt_walk *w, struct page *page, unsigned long pfn)
-{
-	if (unlikely(!gpt_walk_current(w, page, pfn) ||
-		     ++w->batch > GPT_WALK_BATCH))
-		return gpt_walk_switch(w, page, pfn);
-	return (struct gpt_page *)(w->origin + pfn * page_ext_size);
-}
-
 /* Add one pin to @gp, the page at @pfn. The caller holds the bucket lock. */
 static __always_inline void gpt_pin_one(struct gpt_delta *d,
 					struct gpt_page *gp, unsigned long pfn,
-					bool longterm,
-					depot_stack_handle_t stack)
+					const struct gpt_pinner *who)
 {
 	u32 state = gp->state;
 
@@ -430,18 +341,22 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
 	}
 	if (!(state & GPT_COUNT_MASK))
 		d->pages++;
-	if (longterm && !(state & GPT_LONGTERM)) {
+	if (who->longterm && !(state & GPT_LONGTERM)) {
 		d->longterm++;
 		state |= GPT_LONGTERM;
 	}
 	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
-	if (stack)
-		WRITE_ONCE(gp->stack, stack);
+	WRITE_ONCE(gp->pinned_at, who->now);
+	if (gup_pin_tracking_stacks) {
+		WRITE_ONCE(gp->stack, who->stack);
+		WRITE_ONCE(gp->tgid, who->tgid);
+	}
 	d->pins++;
 }
 
 /* Drop @drop pins from @gp. The caller holds the bucket lock. */
-static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u32 drop)
+static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
+				     u32 drop)
 {
 	u32 state = gp->state;
 
@@ -460,7 +375,7 @@ static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp, u
 /*
  * A small folio holds GUP_PIN_COUNTING_BIAS references per pin. If it holds
  * fewer than its tracked pins need, pin references were dropped with
- * put_page(). Called before upstream drops the pin being released.
+ * put_page(). Called before upstream drops the pins being released.
  */
 static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
 {
@@ -473,102 +388,128 @@ static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
 }
 
 /*
- * Release one pin of @gp, the page @page at @pfn; the caller holds the
- * bucket lock. Returns false if the page holds no tracked pin.
+ * Release up to @refs pins of @gp, the page @page at @pfn; the caller holds
+ * the bucket lock. Pins are never taken from another page: a release that
+ * finds fewer pins than it drops is misuse, reported with @what and this
+ * page's own last pinner.
  */
-static __always_inline bool gpt_unpin_one(struct gpt_delta *d,
-					  struct gpt_page *gp,
-					  struct page *page, unsigned long pfn)
+static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
+				      struct page *page, unsigned long pfn,
+				      u32 refs, const char *what)
 {
 	u32 count = gp->state & GPT_COUNT_MASK;
+	u32 drop = min(count, refs);
 
-	if (unlikely(!count))
-		return false;
-	if (unlikely(gpt_refs_dropped(page, count)))
-		gpt_misuse(d, gp, pfn, "pin references dropped with put_page() on");
-	gpt_drop(d, gp, 1);
-	return true;
-}
-
-/*
- * Release up to @refs pins held anywhere in @folio, lowest page first. This
- * serves releases that name only the folio, and page releases whose pin was
- * counted on another page of the same folio (a folio-level pin, or a
- * folio-level release that took this page's pin earlier). Returns the number
- * released; *@tracked tells whether any page of the folio has page_ext.
- */
-static unsigned long gpt_unpin_folio_pins(struct folio *folio,
-					  unsigned long refs, bool *tracked)
-{
-	unsigned long pfn = folio_pfn(folio);
-	unsigned long end = pfn + folio_nr_pages(folio);
-	unsigned long released = 0;
-	struct gpt_walk w;
-
-	gpt_walk_init(&w);
-	*tracked = false;
-	for (; pfn < end && released < refs; pfn++) {
-		struct page *page = pfn_to_page(pfn);
-		struct gpt_page *gp = gpt_walk_page(&w, page, pfn);
-		u32 count, drop;
-
-		if (!gp)
-			continue;
-		*tracked = true;
-		count = gp->state & GPT_COUNT_MASK;
-		drop = min_t(unsigned long, count, refs - released);
-		if (!drop)
-			continue;
-		if (gpt_refs_dropped(page, count))
-			gpt_misuse(&w.d, gp, pfn,
+	if (likely(drop)) {
+		if (unlikely(gpt_refs_dropped(page, count)))
+			gpt_misuse(d, gp, pfn,
 				   "pin references dropped with put_page() on");
-		gpt_drop(&w.d, gp, drop);
-		released += drop;
+		gpt_drop(d, gp, drop);
 	}
-	gpt_walk_finish(&w, GPT_EV_UNPIN);
-	return released;
+	if (unlikely(drop != refs))
+		gpt_misuse(d, gp, pfn, what);
 }
 
-/* Report the unpin of something that holds no tracked pin. */
-static void gpt_unpin_missing(struct page *page, const char *what)
+static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_page *gp,
+				      struct page *page, unsigned long pfn,
+				      enum gpt_op op,
+				      const struct gpt_pinner *who)
 {
-	unsigned long pfn = page_to_pfn(page);
-	struct gpt_page *gp;
-	struct gpt_walk w;
-
-	gpt_walk_init(&w);
-	gp = gpt_walk_page(&w, page, pfn);
-	if (gp)
-		gpt_misuse(&w.d, gp, pfn, what);
-	gpt_walk_finish(&w, GPT_EV_UNPIN);
+	if (op == GPT_OP_PIN)
+		gpt_pin_one(d, gp, pfn, who);
+	else
+		gpt_unpin(d, gp, page, pfn, 1,
+			  "unpin of a page that has no tracked pin,");
 }
 
 /*
- * A page-level unpin found no pin on @page itself; the caller's walk is
- * released.
+ * Apply @op to every page of @pages (NULL entries and the shared zero page
+ * skipped), one run of same-chunk entries at a time.
  */
-static void gpt_unpin_miss(struct page *page)
+static __always_inline void gpt_walk_pages(struct gpt_delta *d,
+					   struct page **pages,
+					   unsigned long npages, enum gpt_op op,
+					   const struct gpt_pinner *who)
 {
-	struct folio *folio = page_folio(page);
-	bool tracked;
+	unsigned long i = 0;
 
-	if (folio_test_large(folio) &&
-	    gpt_unpin_folio_pins(folio, 1, &tracked) == 1)
-		return;
-	gpt_unpin_missing(page, "unpin of a page that has no tracked pin,");
+	while (i < npages) {
+		struct page *first = pages[i], *page = first;
+		unsigned long pfn, chunk, origin, flags;
+		struct page_ext *page_ext;
+		unsigned int run = 0;
+		spinlock_t *lock;	/* the bucket lock of the run's chunk */
+
+		i++;
+		if (!page)
+			continue;
+		pfn = page_to_pfn(page);
+		if (is_zero_pfn(pfn))
+			continue;
+		page_ext = page_ext_get(page);
+		if (!page_ext)
+			continue;
+		chunk = pfn >> GPT_CHUNK_ORDER;
+		origin = gpt_origin(page_ext, pfn);
+		lock = gpt_lock(pfn);
+		spin_lock_irqsave(lock, flags);
+		for (;;) {
+			gpt_apply(d, gpt_entry(origin, pfn), page, pfn, op, who);
+			if (i == npages || ++run == GPT_RUN_MAX)
+				break;
+			page = pages[i];
+			if (!page)
+				break;
+			pfn = page_to_pfn(page);
+			if (!gpt_same_chunk(page, pfn, first, chunk) ||
+			    is_zero_pfn(pfn))
+				break;
+			i++;
+		}
+		spin_unlock_irqrestore(lock, flags);
+		page_ext_put(page_ext);
+	}
 }
 
-/* Release one pin of @page at @pfn within walk @w, with the miss fallback. */
-static __always_inline void gpt_walk_unpin(struct gpt_walk *w,
-					   struct page *page,
-					   unsigned long pfn)
+/* Drop one pin from each of the @npages pages from @pfn on. */
+static void gpt_unpin_range(struct gpt_delta *d, unsigned long pfn,
+			    unsigned long npages)
 {
-	struct gpt_page *gp = gpt_walk_page(w, page, pfn);
+	while (npages) {
+		unsigned long len = gpt_chunk_len(pfn, npages);
+		struct page *page = pfn_to_page(pfn);
+		struct page_ext *page_ext = page_ext_get(page);
+		unsigned long origin, flags, end = pfn + len;
+		spinlock_t *lock;	/* the bucket lock of the chunk */
 
-	if (!gp || gpt_unpin_one(&w->d, gp, page, pfn))
-		return;
-	gpt_walk_release(w);
-	gpt_unpin_miss(page);
+		npages -= len;
+		if (!page_ext) {
+			pfn = end;
+			continue;
+		}
+		origin = gpt_origin(page_ext, pfn);
+		lock = gpt_lock(pfn);
+		spin_lock_irqsave(lock, flags);
+		for (; pfn < end; pfn++)
+			gpt_unpin(d, gpt_entry(origin, pfn), pfn_to_page(pfn),
+				  pfn, 1, "unpin of a page that has no tracked pin,");
+		spin_unlock_irqrestore(lock, flags);
+		page_ext_put(page_ext);
+	}
+}
+
+/* The pinner of a pin call made now with @gup_flags. */
+static __always_inline void gpt_pinner_init(struct gpt_pinner *who,
+					    unsigned int gup_flags)
+{
+	who->now = (u32)jiffies;
+	who->longterm = gup_flags & FOLL_LONGTERM;
+	who->stack = 0;
+	who->tgid = 0;
+	if (gup_pin_tracking_stacks) {
+		who->stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
+		who->tgid = current->tgid;
+	}
 }
 
 /* === Hooks ================================================================ */
@@ -587,31 +528,15 @@ static __always_inline void gpt_walk_unpin(struct gpt_walk *w,
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 			   unsigned int gup_flags)
 {
-	bool longterm = gup_flags & FOLL_LONGTERM;
-	depot_stack_handle_t stack = 0;
-	struct gpt_walk w;
-	unsigned long i;
+	struct gpt_pinner who;
+	struct gpt_delta d;
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
-	if (gup_pin_tracking_stacks)
-		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
-	gpt_walk_init(&w);
-	for (i = 0; i < npages; i++) {
-		struct page *page = pages[i];
-		unsigned long pfn;
-		struct gpt_page *gp;
-
-		if (!page)
-			continue;
-		pfn = page_to_pfn(page);
-		if (is_zero_pfn(pfn))
-			continue;
-		gp = gpt_walk_page(&w, page, pfn);
-		if (gp)
-			gpt_pin_one(&w.d, gp, pfn, longterm, stack);
-	}
-	gpt_walk_finish(&w, GPT_EV_PIN);
+	gpt_pinner_init(&who, gup_flags);
+	gpt_delta_init(&d);
+	gpt_walk_pages(&d, pages, npages, GPT_OP_PIN, &who);
+	gpt_finish(&d, GPT_EV_PIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
 
@@ -620,26 +545,24 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
  * @folio: The folio; the pin is counted on its first page.
  * @gup_flags: The FOLL_* flags of the pin.
  *
- * Context: Any context; takes a bucket lock with interrupts off.
+ * Context: Process context; takes a bucket lock with interrupts off.
  */
 void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
 {
 	struct page *page = &folio->page;
-	depot_stack_handle_t stack = 0;
-	unsigned long pfn;
-	struct gpt_page *gp;
-	struct gpt_walk w;
 
-	if (is_zero_folio(folio))
-		return;
-	if (gup_pin_tracking_stacks)
-		stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
-	pfn = page_to_pfn(page);
-	gpt_walk_init(&w);
-	gp = gpt_walk_page(&w, page, pfn);
-	if (gp)
-		gpt_pin_one(&w.d, gp, pfn, gup_flags & FOLL_LONGTERM, stack);
-	gpt_walk_finish(&w, GPT_EV_PIN);
+	__gup_pin_track_pages(&page, 1, gup_flags | FOLL_PIN);
+}
+
+/**
+ * __gup_pin_track_added() - Count a pin added with folio_add_pin().
+ * @page: The page whose folio got the pin, and that its holder will unpin.
+ *
+ * Context: Any context; takes a bucket lock with interrupts off.
+ */
+void __gup_pin_track_added(struct page *page)
+{
+	__gup_pin_track_pages(&page, 1, FOLL_PIN);
 }
 
 /**
@@ -647,28 +570,18 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
  * @pages: The pages being unpinned; NULL entries are skipped.
  * @npages: Number of entries in @pages.
  *
- * A page that holds no tracked pin takes one from another page of its folio
- * if that holds one, and is reported otherwise.
+ * One pin is released from each page. A page that holds no tracked pin is
+ * reported; pins are never taken from another page of its folio.
  *
  * Context: Any context; takes bucket locks with interrupts off.
  */
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
-	struct gpt_walk w;
-	unsigned long i;
+	struct gpt_delta d;
 
-	gpt_walk_init(&w);
-	for (i = 0; i < npages; i++) {
-		struct page *page = pages[i];
-		unsigned long pfn;
-
-		if (!page)
-			continue;
-		pfn = page_to_pfn(page);
-		if (!is_zero_pfn(pfn))
-			gpt_walk_unpin(&w, page, pfn);
-	}
-	gpt_walk_finish(&w, GPT_EV_UNPIN);
+	gpt_delta_init(&d);
+	gpt_walk_pages(&d, pages, npages, GPT_OP_UNPIN, NULL);
+	gpt_finish(&d, GPT_EV_UNPIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
@@ -682,15 +595,13 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 void __gup_unpin_track_range(struct page *page, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(page);
-	unsigned long end = pfn + npages;
-	struct gpt_walk w;
+	struct gpt_delta d;
 
 	if (is_zero_pfn(pfn))
 		return;
-	gpt_walk_init(&w);
-	for (; pfn < end; pfn++)
-		gpt_walk_unpin(&w, pfn_to_page(pfn), pfn);
-	gpt_walk_finish(&w, GPT_EV_UNPIN);
+	gpt_delta_init(&d);
+	gpt_unpin_range(&d, pfn, npages);
+	gpt_finish(&d, GPT_EV_UNPIN);
 }
 
 /**
@@ -698,20 +609,35 @@ void __gup_unpin_track_range(struct page *page, unsigned long npages)
  * @folio: The folio.
  * @refs: Number of pins released.
  *
- * The pins are taken from whichever pages of @folio hold tracked pins. It is
- * misuse only if the folio holds none at all.
+ * Only a folio-level pin (memfd_pin_folios()) is released this way, and it
+ * is counted on the folio's first page: the pins are taken from there. A
+ * release of more pins than that page holds is reported.
  *
- * Context: Any context; takes bucket locks with interrupts off.
+ * Context: Any context; takes a bucket lock with interrupts off.
  */
 void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
 {
-	bool tracked;
+	struct page *page = &folio->page;
+	unsigned long pfn = folio_pfn(folio);
+	struct page_ext *page_ext;
+	struct gpt_delta d;
+	unsigned long flags;
+	spinlock_t *lock;	/* the bucket lock of the first page */
 
-	if (!refs || is_zero_folio(folio))
+	if (!refs || is_zero_pfn(pfn))
 		return;
-	if (!gpt_unpin_folio_pins(folio, refs, &tracked) && tracked)
-		gpt_unpin_missing(&folio->page,
-				  "unpin of a folio that has no tracked pin,");
+	page_ext = page_ext_get(page);
+	if (!page_ext)
+		return;
+	gpt_delta_init(&d);
+	lock = gpt_lock(pfn);
+	spin_lock_irqsave(lock, flags);
+	gpt_unpin(&d, gpt_page(page_ext), page, pfn,
+		  min_t(unsigned long, refs, GPT_COUNT_MASK),
+		  "unpin of more pins than the folio holds,");
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+	gpt_finish(&d, GPT_EV_UNPIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
 
@@ -742,7 +668,8 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
  *
  * A page freed with a non-zero count is reported and its count dropped, so
  * the counters stay true. The per-page report flag is cleared for the next
- * user of the page.
+ * user of the page. Called for every free, hugetlb folios returned to their
+ * pool included.
  *
  * Context: Any context the page allocator frees in.
  */
@@ -753,25 +680,24 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 
 	while (nr) {
 		unsigned long len = gpt_chunk_len(pfn, nr);
-		struct page_ext *page_ext, *pe;
-		struct gpt_delta d = {};
-		unsigned long flags, i;
+		struct page_ext *page_ext = page_ext_get(pfn_to_page(pfn));
+		unsigned long origin, i, flags;
+		struct gpt_delta d;
 		spinlock_t *lock;	/* the bucket lock of the chunk */
 		bool dirty = false;
 
-		page_ext = page_ext_get(pfn_to_page(pfn));
 		if (!page_ext)
 			goto next;
+		origin = gpt_origin(page_ext, pfn);
 		/* Nobody can pin a page whose refcount is zero: look unlocked. */
-		for (i = 0, pe = page_ext; i < len && !dirty;
-		     i++, pe = page_ext_next(pe))
-			dirty = READ_ONCE(gpt_page(pe)->state);
+		for (i = 0; i < len && !dirty; i++)
+			dirty = READ_ONCE(gpt_entry(origin, pfn + i)->state);
 		if (dirty) {
+			gpt_delta_init(&d);
 			lock = gpt_lock(pfn);
 			spin_lock_irqsave(lock, flags);
-			for (i = 0, pe = page_ext; i < len;
-			     i++, pe = page_ext_next(pe)) {
-				struct gpt_page *gp = gpt_page(pe);
+			for (i = 0; i < len; i++) {
+				struct gpt_page *gp = gpt_entry(origin, pfn + i);
 				u32 count = gp->state & GPT_COUNT_MASK;
 
 				if (count) {
@@ -782,9 +708,9 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 				WRITE_ONCE(gp->state, 0);
 			}
 			spin_unlock_irqrestore(lock, flags);
+			gpt_finish(&d, GPT_EV_FREE);
 		}
 		page_ext_put(page_ext);
-		gpt_finish(&d, GPT_EV_FREE);
 next:
 		pfn += len;
 		nr -= len;
@@ -806,8 +732,27 @@ unsigned int __page_dma_pin_count(const struct page *page)
 }
 EXPORT_SYMBOL_GPL(__page_dma_pin_count);
 
+/**
+ * __page_dma_pinned() - Is a page pinned, by the tracked count?
+ * @page: The page.
+ *
+ * Context: Any context.
+ * Return: Whether the DmaPinned bit of @page is set. A page without page_ext
+ * (ZONE_DEVICE memory, say) has no tracked count: for it, as with tracking
+ * off, folio_maybe_dma_pinned() of its folio.
+ */
+bool __page_dma_pinned(const struct page *page)
+{
+	struct gpt_snap snap;
+
+	if (!gpt_snapshot(page, &snap))
+		return folio_maybe_dma_pinned((struct folio *)page_folio(page));
+	return snap.state & GPT_DMA_PINNED;
+}
+EXPORT_SYMBOL_GPL(__page_dma_pinned);
+
 #if IS_ENABLED(CONFIG_KUNIT)
-/* Only the KUnit tests ask; nothing else uses these two. */
+/* Only the KUnit tests ask; nothing else uses this one. */
 /**
  * gup_pin_tracking_longterm() - Does a FOLL_LONGTERM pin hold a page?
  * @page: The page.
@@ -826,6 +771,44 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_longterm);
 #endif
 
 /**
+ * gup_pin_tracking_comm() - The command name of a thread group.
+ * @tgid: The thread group id (in the initial pid namespace).
+ * @comm: Where to write the name.
+ * @len: Size of @comm.
+ *
+ * Context: Any context but hard interrupt.
+ * Return: 0, or -ESRCH (and "-" in @comm) if the process is gone.
+ */
+int gup_pin_tracking_comm(u32 tgid, char *comm, size_t len)
+{
+	struct task_struct *task;
+	int ret = -ESRCH;
+
+	strscpy(comm, "-", len);
+	rcu_read_lock();
+	task = find_task_by_pid_ns(tgid, &init_pid_ns);
+	if (task) {
+		__get_task_comm(comm, len, task);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/* " age <s>s[ pid <tgid> comm <comm>]" of an entry, for the log. */
+static void gpt_who(char *buf, size_t len, const struct gpt_snap *snap)
+{
+	char comm[TASK_COMM_LEN];
+	int n;
+
+	n = scnprintf(buf, len, " age %lus", gpt_age_secs(snap->pinned_at));
+	if (!gup_pin_tracking_stacks)
+		return;
+	gup_pin_tracking_comm(snap->tgid, comm, sizeof(comm));
+	scnprintf(buf + n, len - n, " pid %u comm %s", snap->tgid, comm);
+}
+
+/**
  * __gup_pin_track_dump_page() - dump_page() hook.
  * @page: The page being dumped.
  *
@@ -833,51 +816,44 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_longterm);
  */
 void __gup_pin_track_dump_page(const struct page *page)
 {
-	struct page_ext *page_ext = page_ext_get(page);
-	depot_stack_handle_t stack;
-	u32 state;
+	struct gpt_snap snap;
 
-	if (!page_ext)
+	if (!gpt_snapshot(page, &snap))
 		return;
-	state = READ_ONCE(gpt_page(page_ext)->state);
-	stack = gpt_page_stack(page_ext);
-	page_ext_put(page_ext);
 	pr_warn("pfn 0x%lx pins %lu%s%s\n", page_to_pfn(page),
-		(unsigned long)(state & GPT_COUNT_MASK),
-		state & GPT_LONGTERM ? " longterm" : "",
-		state & GPT_DMA_PINNED ? " DmaPinned" : "");
-	if (stack && (state & GPT_COUNT_MASK)) {
+		(unsigned long)(snap.state & GPT_COUNT_MASK),
+		snap.state & GPT_LONGTERM ? " longterm" : "",
+		snap.state & GPT_DMA_PINNED ? " DmaPinned" : "");
+	if (snap.stack && (snap.state & GPT_COUNT_MASK)) {
 		pr_warn("page last pinned by:\n");
-		stack_depot_print(stack);
+		stack_depot_print(snap.stack);
 	}
 }
 
 static DEFINE_RATELIMIT_STATE(gpt_migrate_rs, 5 * HZ, 10);
 
-/* First pinned page of @folio: its pfn, state and pinner. */
+/* First pinned page of @folio: its pfn and entry. */
 static bool gpt_folio_first_pinned(struct folio *folio, unsigned long *pfnp,
-				   u32 *statep, depot_stack_handle_t *stackp)
+				   struct gpt_snap *snap)
 {
 	unsigned long pfn = folio_pfn(folio);
 	unsigned long end = pfn + folio_nr_pages(folio);
 
 	while (pfn < end) {
 		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
-		struct page_ext *page_ext, *pe;
-		unsigned long i;
+		struct page_ext *page_ext;
+		unsigned long origin, i;
 
 		page_ext = page_ext_get(pfn_to_page(pfn));
 		if (!page_ext) {
 			pfn += nr;
 			continue;
 		}
-		for (i = 0, pe = page_ext; i < nr; i++, pe = page_ext_next(pe)) {
-			u32 state = READ_ONCE(gpt_page(pe)->state);
-
-			if (state & GPT_COUNT_MASK) {
+		origin = gpt_origin(page_ext, pfn);
+		for (i = 0; i < nr; i++) {
+			gpt_read(gpt_entry(origin, pfn + i), snap);
+			if (snap->state & GPT_COUNT_MASK) {
 				*pfnp = pfn + i;
-				*statep = state;
-				*stackp = gpt_page_stack(pe);
 				page_ext_put(page_ext);
 				return true;
 			}
@@ -895,29 +871,30 @@ static bool gpt_folio_first_pinned(struct folio *folio, unsigned long *pfnp,
  * @why: Who wanted them migrated, for the message.
  *
  * For each folio that holds a tracked pin, log its first pinned page with
- * the pin count, the long-term flag and, in stacks mode, the pinner's stack.
- * Rate-limited.
+ * the pin count, the long-term flag, the age of the pin and, in stacks mode,
+ * the pinner's pid, comm and stack. Rate-limited.
  *
  * Context: Process context.
  */
 void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why)
 {
-	depot_stack_handle_t stack;
+	struct gpt_snap snap;
 	struct folio *folio;
 	unsigned long pfn;
-	u32 state;
+	char who[64];
 
 	list_for_each_entry(folio, folios, lru) {
-		if (!gpt_folio_first_pinned(folio, &pfn, &state, &stack))
+		if (!gpt_folio_first_pinned(folio, &pfn, &snap))
 			continue;
 		if (!__ratelimit(&gpt_migrate_rs))
 			return;
-		pr_warn("%s: migration blocked by pinned pfn 0x%lx pins %lu%s\n",
-			why, pfn, (unsigned long)(state & GPT_COUNT_MASK),
-			state & GPT_LONGTERM ? " longterm" : "");
-		if (stack) {
+		gpt_who(who, sizeof(who), &snap);
+		pr_warn("%s: migration blocked by pinned pfn 0x%lx pins %lu%s%s\n",
+			why, pfn, (unsigned long)(snap.state & GPT_COUNT_MASK),
+			snap.state & GPT_LONGTERM ? " longterm" : "", who);
+		if (snap.stack) {
 			pr_warn("page last pinned by:\n");
-			stack_depot_print(stack);
+			stack_depot_print(snap.stack);
 		}
 	}
 }
@@ -953,7 +930,7 @@ static void __init init_gup_pin_tracking(void)
 }
 
 struct page_ext_operations gup_pin_tracking_ops = {
-	.size = sizeof(u32),
+	.size = GPT_PAGE_SIZE_ON,
 	.need = need_gup_pin_tracking,
 	.init = init_gup_pin_tracking,
 };

@@ -41,19 +41,19 @@ static unsigned long gpt_max_pfn(void)
 }
 
 /*
- * Find the first page at or after *@pfn that satisfies @want; fills *@state.
- * Returns false when there is none before @end.
+ * Find the first pinned page at or after *@pfn and before @end; fills
+ * *@snap with its entry. Returns false when there is none.
  */
-static bool gpt_find(unsigned long *pfn, unsigned long end, u32 *state,
-		     bool (*want)(u32 state))
+static bool gpt_find(unsigned long *pfn, unsigned long end,
+		     struct gpt_snap *snap)
 {
 	unsigned long p = *pfn;
 
 	while (p < end) {
 		unsigned long len = gpt_chunk_len(p, end - p);
-		struct page_ext *page_ext, *pe;
+		struct page_ext *page_ext;
+		unsigned long origin, i;
 		struct page *page;
-		unsigned long i;
 
 		page = pfn_to_online_page(p);
 		page_ext = page ? page_ext_get(page) : NULL;
@@ -61,13 +61,12 @@ static bool gpt_find(unsigned long *pfn, unsigned long end, u32 *state,
 			p += len;
 			continue;
 		}
-		for (i = 0, pe = page_ext; i < len; i++, pe = page_ext_next(pe)) {
-			u32 s = READ_ONCE(gpt_page(pe)->state);
-
-			if (want(s)) {
+		origin = gpt_origin(page_ext, p);
+		for (i = 0; i < len; i++) {
+			gpt_read(gpt_entry(origin, p + i), snap);
+			if (snap->state & GPT_COUNT_MASK) {
 				page_ext_put(page_ext);
 				*pfn = p + i;
-				*state = s;
 				return true;
 			}
 		}
@@ -76,11 +75,6 @@ static bool gpt_find(unsigned long *pfn, unsigned long end, u32 *state,
 		cond_resched();
 	}
 	return false;
-}
-
-static bool gpt_want_pinned(u32 state)
-{
-	return state & GPT_COUNT_MASK;
 }
 
 /**
@@ -123,7 +117,7 @@ static void gpt_show_stack(struct seq_file *m, depot_stack_handle_t handle)
 struct gpt_pinned_iter {
 	unsigned long pfn;
 	unsigned long end;
-	u32 state;
+	struct gpt_snap snap;
 };
 
 static void *gpt_pinned_find(struct seq_file *m, loff_t *pos)
@@ -131,7 +125,7 @@ static void *gpt_pinned_find(struct seq_file *m, loff_t *pos)
 	struct gpt_pinned_iter *it = m->private;
 
 	it->pfn = *pos;
-	if (!gpt_find(&it->pfn, it->end, &it->state, gpt_want_pinned))
+	if (!gpt_find(&it->pfn, it->end, &it->snap))
 		return NULL;
 	*pos = it->pfn;
 	return it;
@@ -156,22 +150,22 @@ static void gpt_pinned_stop(struct seq_file *m, void *v)
 {
 }
 
-static void gpt_show_entry(struct seq_file *m, unsigned long pfn, u32 state)
+static void gpt_show_entry(struct seq_file *m, unsigned long pfn,
+			   const struct gpt_snap *snap)
 {
-	depot_stack_handle_t stack = 0;
-	struct page_ext *page_ext;
+	char comm[TASK_COMM_LEN];
 
-	seq_printf(m, "pfn 0x%lx pins %lu%s\n", pfn,
-		   (unsigned long)(state & GPT_COUNT_MASK),
-		   state & GPT_LONGTERM ? " longterm" : "");
-	if (!gup_pin_tracking_stacks)
+	seq_printf(m, "pfn 0x%lx pins %lu%s age %lus", pfn,
+		   (unsigned long)(snap->state & GPT_COUNT_MASK),
+		   snap->state & GPT_LONGTERM ? " longterm" : "",
+		   gpt_age_secs(snap->pinned_at));
+	if (!gup_pin_tracking_stacks) {
+		seq_putc(m, '\n');
 		return;
-	page_ext = page_ext_get(pfn_to_page(pfn));
-	if (page_ext) {
-		stack = gpt_page_stack(page_ext);
-		page_ext_put(page_ext);
 	}
-	gpt_show_stack(m, stack);
+	gup_pin_tracking_comm(snap->tgid, comm, sizeof(comm));
+	seq_printf(m, " pid %u comm %s\n", snap->tgid, comm);
+	gpt_show_stack(m, snap->stack);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -186,11 +180,12 @@ static void gpt_show_entry(struct seq_file *m, unsigned long pfn, u32 state)
 VISIBLE_IF_KUNIT bool gup_pin_tracking_show_page(struct seq_file *m,
 						 struct page *page)
 {
-	u32 state = gpt_state(page);
+	struct gpt_snap snap;
 
-	if (!(state & GPT_COUNT_MASK))
+	gpt_snapshot(page, &snap);
+	if (!(snap.state & GPT_COUNT_MASK))
 		return false;
-	gpt_show_entry(m, page_to_pfn(page), state);
+	gpt_show_entry(m, page_to_pfn(page), &snap);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
@@ -200,7 +195,7 @@ static int gpt_pinned_show(struct seq_file *m, void *v)
 {
 	struct gpt_pinned_iter *it = v;
 
-	gpt_show_entry(m, it->pfn, it->state);
+	gpt_show_entry(m, it->pfn, &it->snap);
 	return 0;
 }
 
@@ -238,14 +233,14 @@ static unsigned long gpt_folio_sum(struct folio *folio)
 
 	while (pfn < end) {
 		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
-		struct page_ext *page_ext, *pe;
-		unsigned long i;
+		struct page_ext *page_ext;
+		unsigned long origin, i;
 
 		page_ext = page_ext_get(pfn_to_page(pfn));
 		if (page_ext) {
-			for (i = 0, pe = page_ext; i < nr;
-			     i++, pe = page_ext_next(pe))
-				sum += READ_ONCE(gpt_page(pe)->state) &
+			origin = gpt_origin(page_ext, pfn);
+			for (i = 0; i < nr; i++)
+				sum += READ_ONCE(gpt_entry(origin, pfn + i)->state) &
 				       GPT_COUNT_MASK;
 			page_ext_put(page_ext);
 		}
@@ -255,65 +250,156 @@ static unsigned long gpt_folio_sum(struct folio *folio)
 }
 
 #define GPT_VERIFY_TRIES	10
+/* At most this many mismatch lines: the output always fits its buffer. */
+#define GPT_VERIFY_LINES	512
+#define GPT_VERIFY_BUF		(GPT_VERIFY_LINES * 96 + 256)
+
+struct gpt_verify {
+	struct seq_file *m;
+	unsigned long checked;
+	unsigned long bad;
+};
+
+static __printf(2, 3) void gpt_mismatch(struct gpt_verify *v,
+					const char *fmt, ...)
+{
+	va_list args;
+
+	if (v->bad++ >= GPT_VERIFY_LINES)
+		return;
+	va_start(args, fmt);
+	seq_vprintf(v->m, fmt, args);
+	va_end(args);
+}
 
 /*
- * Check the folio whose head is @page against upstream's count. Pins are
- * counted after upstream takes them and uncounted before upstream drops them,
- * so the tracked sum never exceeds upstream's; a smaller sum may be a pin or
- * unpin in flight, and is reported only if it persists.
+ * One look at the folio whose head is at @pfn, with a reference on it and
+ * memory hotplug held off. Pins are counted after upstream takes them and
+ * uncounted before upstream drops them, so the tracked sum never exceeds
+ * upstream's count for long; a difference may be a pin or unpin in flight.
+ * For a large folio the sum is bracketed by two reads of _pincount, so a
+ * pin or unpin between them cannot pass for a match or a mismatch.
+ * Returns true if it matches; fills *@tracked and *@upstream otherwise.
  */
-static bool gpt_verify_folio(struct seq_file *m, unsigned long pfn,
-			     struct page *page)
+static bool gpt_verify_once(struct folio *folio, struct page *page,
+			    unsigned long *tracked, unsigned long *upstream)
 {
-	struct folio *folio = page_folio(page);
+	int before, after;
+
+	if (folio_test_large(folio)) {
+		before = atomic_read(&folio->_pincount);
+		*tracked = gpt_folio_sum(folio);
+		after = atomic_read(&folio->_pincount);
+		*upstream = after;
+		return before == after && *tracked == after;
+	}
+	*tracked = gpt_state(page) & GPT_COUNT_MASK;
+	/* Our own reference is not a pin reference. */
+	*upstream = (folio_ref_count(folio) - 1) / GUP_PIN_COUNTING_BIAS;
+	return *tracked <= *upstream;
+}
+
+/*
+ * Check the folio whose first page is @pfn. Between tries it drops its
+ * folio reference and memory hotplug, and looks the page up again after the
+ * sleep: the folio may be freed, split or offlined meanwhile, which ends the
+ * check without a report.
+ */
+static void gpt_verify_folio(struct gpt_verify *v, unsigned long pfn)
+{
 	unsigned long tracked = 0, upstream = 0;
+	unsigned int order = 0;
 	bool large = false;
 	int try;
 
-	if (!folio_try_get(folio))
-		return true;
-	if (page_folio(page) != folio || (folio_test_large(folio) &&
-					  &folio->page != page))
-		goto ok;
 	for (try = 0; try < GPT_VERIFY_TRIES; try++) {
-		large = folio_test_large(folio);
-		if (large) {
-			tracked = gpt_folio_sum(folio);
-			upstream = atomic_read(&folio->_pincount);
-			if (tracked == upstream)
-				goto ok;
-		} else {
-			tracked = __page_dma_pin_count(page);
-			/* Our own reference is not a pin reference. */
-			upstream = (folio_ref_count(folio) - 1) /
-				   GUP_PIN_COUNTING_BIAS;
-			if (tracked <= upstream)
-				goto ok;
-		}
-		if (try + 1 < GPT_VERIFY_TRIES)
+		struct folio *folio;
+		struct page *page;
+		bool ok = true;
+
+		if (try)
 			usleep_range(10000, 20000);
+		get_online_mems();
+		page = pfn_to_online_page(pfn);
+		folio = page ? page_folio(page) : NULL;
+		if (folio && folio_try_get(folio)) {
+			/* Only the first page of a folio speaks for it. */
+			if (page_folio(page) == folio &&
+			    (!folio_test_large(folio) || &folio->page == page)) {
+				large = folio_test_large(folio);
+				order = folio_order(folio);
+				ok = gpt_verify_once(folio, page, &tracked,
+						     &upstream);
+			}
+			folio_put(folio);
+		}
+		put_online_mems();
+		if (ok)
+			return;
 	}
-	folio_put(folio);
 	if (large)
-		seq_printf(m, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
-			   pfn, folio_order(folio), tracked, upstream);
+		gpt_mismatch(v, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
+			     pfn, order, tracked, upstream);
 	else
-		seq_printf(m, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
-			   pfn, tracked, upstream);
-	return false;
-ok:
-	folio_put(folio);
-	return true;
+		gpt_mismatch(v, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
+			     pfn, tracked, upstream);
+}
+
+/* Check the pages of one chunk from @pfn on, @len of them. */
+static void gpt_verify_chunk(struct gpt_verify *v, unsigned long pfn,
+			     unsigned long len)
+{
+	unsigned long i, heads[8];
+	unsigned int nr_heads = 0, h;
+
+	while (len) {
+		unsigned long n = min(len, 64UL);
+		struct page_ext *page_ext;
+		unsigned long origin;
+		struct page *page;
+
+		/* Look under get_online_mems(); re-check folios without it. */
+		get_online_mems();
+		page = pfn_to_online_page(pfn);
+		page_ext = page ? page_ext_get(page) : NULL;
+		if (!page_ext) {
+			put_online_mems();
+			return;
+		}
+		origin = gpt_origin(page_ext, pfn);
+		for (i = 0; i < n && nr_heads < ARRAY_SIZE(heads); i++) {
+			u32 state = READ_ONCE(gpt_entry(origin, pfn + i)->state);
+			u32 count = state & GPT_COUNT_MASK;
+
+			v->checked++;
+			if (!count != !(state & GPT_DMA_PINNED))
+				gpt_mismatch(v, "pfn 0x%lx: pins %u but DmaPinned %d\n",
+					     pfn + i, count,
+					     !!(state & GPT_DMA_PINNED));
+			page = pfn_to_page(pfn + i);
+			if (count || PageHead(page))
+				heads[nr_heads++] = pfn + i;
+		}
+		page_ext_put(page_ext);
+		put_online_mems();
+		for (h = 0; h < nr_heads; h++)
+			gpt_verify_folio(v, heads[h]);
+		nr_heads = 0;
+		pfn += i;
+		len -= i;
+	}
 }
 
 /**
  * gup_pin_tracking_verify() - Check every tracked page against upstream.
- * @m: Where to print the result and one line per mismatch.
+ * @m: Where to print the result and the mismatches (at most
+ *     GPT_VERIFY_LINES of them).
  *
  * For each page with page_ext: the DmaPinned bit is set exactly when the
  * count is non-zero; for a large folio the counts of its pages add up to its
  * _pincount; for a small folio each pin is backed by GUP_PIN_COUNTING_BIAS
- * references.
+ * references. A difference is re-checked for up to about 0.2 s before it
+ * is reported, holding no reference or hotplug lock while it waits.
  *
  * Context: Process context, may sleep.
  * Return: The number of mismatches.
@@ -321,43 +407,20 @@ ok:
 VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_verify(struct seq_file *m)
 {
 	unsigned long pfn, end = gpt_max_pfn();
-	unsigned long checked = 0, bad = 0;
-	u32 state;
+	struct gpt_verify v = { .m = m };
 
 	for (pfn = 0; pfn < end; ) {
 		unsigned long len = gpt_chunk_len(pfn, end - pfn);
-		struct page *page = pfn_to_online_page(pfn);
-		struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
-		unsigned long i;
 
-		if (!page_ext) {
-			pfn += len;
-			continue;
-		}
-		page_ext_put(page_ext);
-		for (i = 0; i < len; i++) {
-			u32 count;
-
-			page = pfn_to_page(pfn + i);
-			state = gpt_state(page);
-			count = state & GPT_COUNT_MASK;
-			checked++;
-			if (!count != !(state & GPT_DMA_PINNED)) {
-				seq_printf(m, "pfn 0x%lx: pins %u but DmaPinned %d\n",
-					   pfn + i, count,
-					   !!(state & GPT_DMA_PINNED));
-				bad++;
-			}
-			if (!count && !PageHead(page))
-				continue;
-			if (!gpt_verify_folio(m, pfn + i, page))
-				bad++;
-		}
+		gpt_verify_chunk(&v, pfn, len);
 		pfn += len;
 		cond_resched();
 	}
-	seq_printf(m, "checked %lu mismatches %lu\n", checked, bad);
-	return bad;
+	if (v.bad > GPT_VERIFY_LINES)
+		seq_printf(m, "(%lu more mismatches not listed)\n",
+			   v.bad - GPT_VERIFY_LINES);
+	seq_printf(m, "checked %lu mismatches %lu\n", v.checked, v.bad);
+	return v.bad;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_verify);
 
@@ -369,7 +432,8 @@ static int gpt_verify_show(struct seq_file *m, void *v)
 
 static int gpt_verify_open(struct inode *inode, struct file *file)
 {
-	return single_open_size(file, gpt_verify_show, NULL, PAGE_SIZE * 4);
+	/* Big enough for any output: seq_read() never re-runs the walk. */
+	return single_open_size(file, gpt_verify_show, NULL, GPT_VERIFY_BUF);
 }
 
 static const struct file_operations gpt_verify_fops = {

@@ -8,14 +8,18 @@
 #define __MM_GUP_PIN_TRACKING_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/gup_pin_tracking.h>
+#include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/mmzone.h>
 #include <linux/page_ext.h>
+#include <linux/stddef.h>
 #include <linux/stackdepot.h>
+#include <linux/string.h>
 
 /*
- * One 32-bit word per base page: the pin count and three flags. It is only
+ * The state word of a base page: the pin count and four flags. It is only
  * written under the page's bucket lock; readers that only look (the query
  * API, dump_page(), debugfs) read it with READ_ONCE().
  */
@@ -24,11 +28,22 @@
 #define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
 #define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
 
-/* In "stacks" mode the depot handle of the last pinner follows the word. */
+/*
+ * The page_ext entry of a page. "on" keeps the first two words (8 bytes),
+ * "stacks" all four (16 bytes): entries stay 8-byte aligned, so the u64 and
+ * pointer fields of the page_ext clients laid out after this one (page_owner,
+ * memory allocation profiling) stay aligned too.
+ */
 struct gpt_page {
 	u32 state;
-	depot_stack_handle_t stack;
+	u32 pinned_at;			/* jiffies (low 32 bits) of the last pin */
+	depot_stack_handle_t stack;	/* stacks: the last pinner's stack */
+	u32 tgid;			/* stacks: the last pinner's thread group */
 };
+
+#define GPT_PAGE_SIZE_ON	offsetof(struct gpt_page, stack)
+#define GPT_PAGE_SIZE_STACKS	sizeof(struct gpt_page)
+static_assert(GPT_PAGE_SIZE_ON == 8 && GPT_PAGE_SIZE_STACKS == 16);
 
 static inline struct gpt_page *gpt_page(struct page_ext *page_ext)
 {
@@ -53,6 +68,24 @@ static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
 	return min(nr, GPT_CHUNK_PAGES - (pfn & (GPT_CHUNK_PAGES - 1)));
 }
 
+/*
+ * The entry of a pfn is at origin + pfn * page_ext_size, where origin is
+ * gpt_origin() of the page_ext of any pfn of the same chunk: a chunk lies
+ * within one memory section, whose page_ext is one array. (With FLATMEM the
+ * array is per node; walks also stop where the node changes.)
+ */
+static __always_inline struct gpt_page *gpt_entry(unsigned long origin,
+						  unsigned long pfn)
+{
+	return (struct gpt_page *)(origin + pfn * page_ext_size);
+}
+
+static __always_inline unsigned long gpt_origin(struct page_ext *page_ext,
+						unsigned long pfn)
+{
+	return (unsigned long)gpt_page(page_ext) - pfn * page_ext_size;
+}
+
 enum gpt_counter {
 	GPT_PINNED_PAGES,
 	GPT_PINS,
@@ -68,26 +101,56 @@ extern bool gup_pin_tracking_stacks;
 extern unsigned int gup_pin_tracking_lock_bits;
 
 long gup_pin_tracking_counter(unsigned int idx);
+int gup_pin_tracking_comm(u32 tgid, char *comm, size_t len);
 
-/* The last pinner of a page, in stacks mode; 0 otherwise. */
-static inline depot_stack_handle_t gpt_page_stack(struct page_ext *page_ext)
+/* What a reader sees of a page's entry. */
+struct gpt_snap {
+	u32 state;
+	u32 pinned_at;
+	depot_stack_handle_t stack;	/* 0 unless in stacks mode */
+	u32 tgid;			/* 0 unless in stacks mode */
+};
+
+/* Read the entry @gp of a page without its lock. */
+static inline void gpt_read(const struct gpt_page *gp, struct gpt_snap *snap)
 {
-	if (!gup_pin_tracking_stacks)
-		return 0;
-	return READ_ONCE(gpt_page(page_ext)->stack);
+	snap->state = READ_ONCE(gp->state);
+	snap->pinned_at = READ_ONCE(gp->pinned_at);
+	snap->stack = 0;
+	snap->tgid = 0;
+	if (gup_pin_tracking_stacks) {
+		snap->stack = READ_ONCE(gp->stack);
+		snap->tgid = READ_ONCE(gp->tgid);
+	}
+}
+
+/* The entry of @page; false (and all zero) if it has no page_ext. */
+static inline bool gpt_snapshot(const struct page *page, struct gpt_snap *snap)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+
+	if (!page_ext) {
+		memset(snap, 0, sizeof(*snap));
+		return false;
+	}
+	gpt_read(gpt_page(page_ext), snap);
+	page_ext_put(page_ext);
+	return true;
 }
 
 /* The state word of @page, 0 if it has no page_ext. */
 static inline u32 gpt_state(const struct page *page)
 {
-	struct page_ext *page_ext = page_ext_get(page);
-	u32 state;
+	struct gpt_snap snap;
 
-	if (!page_ext)
-		return 0;
-	state = READ_ONCE(gpt_page(page_ext)->state);
-	page_ext_put(page_ext);
-	return state;
+	gpt_snapshot(page, &snap);
+	return snap.state;
+}
+
+/* Whole seconds since a pin taken at jiffies @pinned_at (mod 2^32). */
+static inline unsigned long gpt_age_secs(u32 pinned_at)
+{
+	return (u32)((u32)jiffies - pinned_at) / HZ;
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

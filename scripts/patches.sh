@@ -63,14 +63,18 @@ flag, and that reports unpins of pages without a pin, pages freed while
 pinned and pin references dropped with put_page().
 
 Counts are updated under an array of irq-safe spinlocks hashed on the
-2 MiB chunk of the pfn. A hook call walks its pages keeping the current
-chunk's page_ext and bucket lock, so the pages of a THP, a bio segment or
-nearby 4 KiB pages cost one lookup and one lock acquisition; chunks never
-cross a memory section. The hooks are static-key inline wrappers in
+2 MiB chunk of the pfn. A hook call walks its pages in runs of entries
+of one chunk, so the pages of a THP or a bio segment cost one page_ext
+lookup and one lock acquisition; chunks never cross a memory section.
+Every release names the page it releases and takes the pin from that
+page only: a release that finds no pin there is reported with that
+page's own pinner, never hidden by borrowing another page's pin. The hooks are static-key inline wrappers in
 include/linux/gup_pin_tracking.h with empty stubs when
 CONFIG_GUP_PIN_TRACKING=n. gup_pin_tracking=off (the default) reserves
-no page_ext memory; =on costs 4 bytes a page, =stacks 8 and keeps the
-last pinner's stack in stackdepot. Later patches add the hooks and the
+no page_ext memory; =on costs 8 bytes a page (the state word and the
+time of the last pin), =stacks 16 and keeps the last pinner's stack in
+stackdepot and its thread group. Entries stay 8-byte aligned for the
+page_ext clients after this one. Later patches add the hooks and the
 debugfs files.
 
 This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),
@@ -80,23 +84,24 @@ Signed-off-by: GUP Pin Tracking Team <gup-pin-tracking@example.org>
 MSG
 step 0002-mm-gup-count-FOLL_PIN-pins-in-the-pin-tracker.patch ""
 step 0003-block-name-the-released-pages-for-the-pin-tracker.patch ""
-step 0004-mm-page_alloc-report-pages-freed-while-pinned.patch ""
-step 0005-mm-gup_pin_tracking-add-the-debugfs-files.patch \
+step 0004-io_uring-rsrc-release-registered-buffer-pins-by-page.patch ""
+step 0005-mm-report-pages-and-hugetlb-folios-freed-while-pinned.patch ""
+step 0006-mm-gup_pin_tracking-add-the-debugfs-files.patch \
 	"mm/gup_pin_tracking_debugfs.c"
-step 0006-mm-debug-print-tracked-pins-in-dump_page.patch ""
-step 0007-mm-name-the-pinned-pages-that-block-migration.patch ""
-step 0008-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
+step 0007-mm-debug-print-tracked-pins-in-dump_page.patch ""
+step 0008-mm-name-the-pinned-pages-that-block-migration.patch ""
+step 0009-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
-step 0009-selftests-mm-build-the-gup_pin_tracking-test.patch \
+step 0010-selftests-mm-build-the-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0010-Documentation-mm-list-gup_pin_tracking.patch \
+step 0011-Documentation-mm-list-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
 step - "kernel/configs/gup_pin_tracking.config" \
 	"kernel/configs: add gup_pin_tracking.config" \
 "
 A fragment for debug kernels that want GUP pin tracking on from boot:
 make gup_pin_tracking.config on top of a distro's debug configuration."
-step 0011-MAINTAINERS-add-GUP-pin-tracking.patch ""
+step 0012-MAINTAINERS-add-GUP-pin-tracking.patch ""
 
 rm -rf "$OUT"
 "${G[@]}" format-patch -q --cover-letter --base=base -o "$OUT" base..series

@@ -14,6 +14,7 @@ extern struct page_ext_operations gup_pin_tracking_ops;
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 			   unsigned int gup_flags);
 void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags);
+void __gup_pin_track_added(struct page *page);
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages);
 void __gup_unpin_track_range(struct page *page, unsigned long npages);
 void __gup_unpin_track_folio(struct folio *folio, unsigned long refs);
@@ -22,6 +23,7 @@ void __gup_pin_track_free(struct page *page, unsigned int order);
 void __gup_pin_track_dump_page(const struct page *page);
 void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why);
 unsigned int __page_dma_pin_count(const struct page *page);
+bool __page_dma_pinned(const struct page *page);
 
 /**
  * gup_pin_tracking_enabled() - Is GUP pin tracking on?
@@ -66,6 +68,19 @@ static __always_inline void gup_pin_track_folio(struct folio *folio,
 }
 
 /**
+ * gup_pin_track_added() - Count a pin added with folio_add_pin().
+ * @page: The page the caller will unpin; the pin is counted on it, not on
+ *	  the folio's first page.
+ *
+ * Context: Any context; does not sleep.
+ */
+static __always_inline void gup_pin_track_added(struct page *page)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_added(page);
+}
+
+/**
  * gup_unpin_track_pages() - Account the release of pinned pages.
  * @pages: The pages given to the unpin entry point (NULL entries skipped).
  * @npages: Number of entries in @pages.
@@ -96,8 +111,10 @@ static __always_inline void gup_unpin_track_range(struct page *page,
 /**
  * gup_unpin_track_folio() - Account a release that names only a folio.
  * @folio: The folio.
- * @refs: Number of pins released; they are taken from the folio's pages that
- *	  hold tracked pins, lowest page first.
+ * @refs: Number of pins released. Only folio-level pins (memfd_pin_folios())
+ *	  are released this way; they are counted on the folio's first page
+ *	  and taken from there. A caller that knows the pages releases them
+ *	  with a page-level unpin instead.
  *
  * Context: Any context, including hard interrupt; does not sleep.
  */
@@ -182,13 +199,14 @@ static __always_inline unsigned int page_dma_pin_count(const struct page *page)
  *
  * Context: Any context.
  * Return: When tracking is enabled, whether the DmaPinned bit of @page is
- * set, which is exactly when its pin count is non-zero; otherwise
- * folio_maybe_dma_pinned() of its folio, which may give false positives.
+ * set, which is exactly when its pin count is non-zero. Otherwise, and for
+ * a page that has no page_ext (ZONE_DEVICE memory, say) even with tracking
+ * on, folio_maybe_dma_pinned() of its folio, which may give false positives.
  */
 static __always_inline bool page_dma_pinned(const struct page *page)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		return __page_dma_pin_count(page) != 0;
+		return __page_dma_pinned(page);
 	/* folio_maybe_dma_pinned() only reads the folio. */
 	return folio_maybe_dma_pinned((struct folio *)page_folio(page));
 }
@@ -207,6 +225,10 @@ static inline void gup_pin_track_pages(struct page **pages, long npages,
 
 static inline void gup_pin_track_folio(struct folio *folio,
 				       unsigned int gup_flags)
+{
+}
+
+static inline void gup_pin_track_added(struct page *page)
 {
 }
 

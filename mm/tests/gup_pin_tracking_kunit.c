@@ -13,8 +13,10 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/gup_pin_tracking.h>
+#include <linux/hugetlb.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/page_ext.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
@@ -36,12 +38,52 @@ module_param(print_reports, bool, 0444);
 MODULE_PARM_DESC(print_reports, "print the provoked misuse reports");
 #define GPT_SHOW_SIZE		(64 * 1024)
 
+#define GPT_HELD_MAX		64
+
 struct gpt_test {
 	unsigned long addr;
 	struct page *pages[GPT_TEST_PAGES];
 	int reports;
 	struct kunit_resource resource;
+	/* Every page this test pinned for real, released at cleanup. */
+	struct page *held[GPT_HELD_MAX];
+	unsigned int nr_held;
 };
+
+/*
+ * Deferred action: drop every pin still held on the pages the test pinned,
+ * so that a test that fails half-way leaves no page pinned behind it. The
+ * tracked count says how many: nothing else pins the test's private pages.
+ */
+static void gpt_release_held(void *arg)
+{
+	struct gpt_test *t = arg;
+	unsigned int i;
+
+	if (!gup_pin_tracking_enabled())
+		return;
+	for (i = 0; i < t->nr_held; i++)
+		while (page_dma_pin_count(t->held[i]))
+			unpin_user_page(t->held[i]);
+}
+
+/* Remember @npages pages the test pinned, for gpt_release_held(). */
+static void gpt_hold(struct kunit *test, struct page **pages, long npages)
+{
+	struct gpt_test *t = test->priv;
+	unsigned int j;
+	long i;
+
+	for (i = 0; i < npages; i++) {
+		for (j = 0; j < t->nr_held; j++)
+			if (t->held[j] == pages[i])
+				break;
+		if (j < t->nr_held)
+			continue;
+		KUNIT_ASSERT_LT(test, t->nr_held, GPT_HELD_MAX);
+		t->held[t->nr_held++] = pages[i];
+	}
+}
 
 static int gpt_test_init(struct kunit *test)
 {
@@ -50,7 +92,7 @@ static int gpt_test_init(struct kunit *test)
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
-	return 0;
+	return kunit_add_action_or_reset(test, gpt_release_held, t);
 }
 
 /* Skip unless tracking is on; map @npages of anonymous memory. */
@@ -151,6 +193,8 @@ static void gpt_pin_fast(struct kunit *test, unsigned long npages,
 	struct gpt_test *t = test->priv;
 	int ret = pin_user_pages_fast(t->addr, npages, flags, t->pages);
 
+	if (ret > 0)
+		gpt_hold(test, t->pages, ret);
 	KUNIT_ASSERT_EQ(test, ret, (int)npages);
 }
 
@@ -201,12 +245,16 @@ static void gpt_test_batch_slow(struct kunit *test)
 	mmap_read_lock(mm);
 	ret = pin_user_pages(t->addr, GPT_TEST_PAGES, FOLL_WRITE, t->pages);
 	mmap_read_unlock(mm);
+	if (ret > 0)
+		gpt_hold(test, t->pages, ret);
 	KUNIT_ASSERT_EQ(test, ret, GPT_TEST_PAGES);
 	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
 
 	/* And once more without it: every page now holds two pins. */
 	ret = pin_user_pages_unlocked(t->addr, GPT_TEST_PAGES, t->pages,
 				      FOLL_WRITE);
+	if (ret > 0)
+		gpt_hold(test, t->pages, ret);
 	KUNIT_ASSERT_EQ(test, ret, GPT_TEST_PAGES);
 	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 2);
 
@@ -310,6 +358,8 @@ static void gpt_test_partial_pin(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vm_munmap(t->addr + 2 * PAGE_SIZE,
 					2 * PAGE_SIZE), 0);
 	ret = pin_user_pages_fast(t->addr, 4, FOLL_WRITE, t->pages);
+	if (ret > 0)
+		gpt_hold(test, t->pages, ret);
 	KUNIT_ASSERT_EQ(test, ret, 2);
 	gpt_expect_counts(test, t->pages, 2, 1);
 	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 2);
@@ -496,6 +546,192 @@ static void gpt_test_free_while_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
 }
 
+/* === Large folios ======================================================= */
+
+#define GPT_LARGE_ORDER		9
+
+/*
+ * A large folio driven through the hooks alone: its pins are the tracker's
+ * pins only, so each case releases them before the folio goes back.
+ */
+static struct folio *gpt_large_folio(struct kunit *test)
+{
+	struct folio *folio;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, GPT_LARGE_ORDER);
+	if (!folio)
+		kunit_skip(test, "no order-%d folio", GPT_LARGE_ORDER);
+	return folio;
+}
+
+static void gpt_track_pin(struct page *page, unsigned int flags)
+{
+	gup_pin_track_pages(&page, 1, FOLL_PIN | flags);
+}
+
+static void gpt_track_unpin(struct page *page)
+{
+	gup_unpin_track_pages(&page, 1);
+}
+
+/*
+ * A double unpin of page 0 while page 5 holds another caller's pin is
+ * reported on page 0; page 5 keeps its pin (nothing is borrowed from it).
+ */
+static void gpt_test_large_double_unpin(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *p0 = folio_page(folio, 0), *p5 = folio_page(folio, 5);
+	long errors = gpt_stat(test, "errors");
+
+	gpt_track_pin(p0, 0);
+	gpt_track_pin(p5, 0);
+	gpt_track_unpin(p0);
+	gpt_expect_reports(test);
+	gpt_track_unpin(p0);
+	gpt_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p0), 0);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p5), 1);
+	KUNIT_EXPECT_TRUE(test, page_dma_pinned(p5));
+
+	/* The innocent pinner's own release is clean. */
+	gpt_track_unpin(p5);
+	gpt_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p5), 0);
+	folio_put(folio);
+}
+
+/*
+ * Two "buffers" pinned on pages 3 and 7 of one folio, released page by
+ * page in either order: each release takes its own page's pin.
+ */
+static void gpt_test_large_two_buffers(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *a = folio_page(folio, 3), *b = folio_page(folio, 7);
+	long errors = gpt_stat(test, "errors");
+	int order;
+
+	for (order = 0; order < 2; order++) {
+		gpt_track_pin(a, FOLL_LONGTERM);
+		gpt_track_pin(b, FOLL_LONGTERM);
+		gpt_track_unpin(order ? a : b);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(a), order ? 0 : 1);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(b), order ? 1 : 0);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(folio_page(folio, 0)), 0);
+		gpt_track_unpin(order ? b : a);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(a), 0);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(b), 0);
+	}
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors);
+	folio_put(folio);
+}
+
+/*
+ * A folio-level pin is counted on the first page and its folio-level
+ * release takes it from there. Releasing more than that page holds is
+ * reported, and the pin another caller holds on page 7 stays.
+ */
+static void gpt_test_large_folio_release(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *p0 = folio_page(folio, 0), *p7 = folio_page(folio, 7);
+	long errors = gpt_stat(test, "errors");
+	long pins = gpt_stat(test, "pins");
+
+	gup_pin_track_folio(folio, FOLL_PIN | FOLL_LONGTERM);
+	gpt_track_pin(p7, 0);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p0), 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 2);
+
+	gpt_expect_reports(test);
+	gup_unpin_track_folio(folio, 2);
+	gpt_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p0), 0);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p7), 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 1);
+
+	gpt_track_unpin(p7);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	folio_put(folio);
+}
+
+/* A large folio freed with a pin on a tail page: reported, count cleared. */
+static void gpt_test_large_free_while_pinned(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *p9 = folio_page(folio, 9);
+	long errors = gpt_stat(test, "errors");
+	long pinned = gpt_stat(test, "pinned_pages");
+
+	gpt_track_pin(p9, 0);
+	gpt_track_pin(p9, 0);
+	gpt_expect_reports(test);
+	folio_put(folio);
+	gpt_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p9), 0);
+}
+
+#if IS_BUILTIN(CONFIG_GUP_PIN_TRACKING_KUNIT_TEST) && defined(CONFIG_HUGETLB_PAGE)
+/*
+ * A hugetlb folio goes back to its pool through free_huge_folio(), not
+ * free_pages_prepare(): a pin left on it is reported there too.
+ */
+static void gpt_test_hugetlb_free_while_pinned(struct kunit *test)
+{
+	struct hstate *h = &default_hstate;
+	long errors, pinned;
+	struct folio *folio;
+	struct page *page;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	if (!hugepages_supported() || !h->order)
+		kunit_skip(test, "no hugetlb page size");
+	folio = alloc_hugetlb_folio_nodemask(h, numa_mem_id(), NULL,
+					     htlb_alloc_mask(h) | __GFP_NOWARN,
+					     true);
+	if (!folio)
+		kunit_skip(test, "no hugetlb folio");
+	KUNIT_ASSERT_TRUE(test, folio_test_hugetlb(folio));
+	errors = gpt_stat(test, "errors");
+	pinned = gpt_stat(test, "pinned_pages");
+	page = folio_page(folio, 3);
+	gpt_track_pin(page, 0);
+	gpt_expect_reports(test);
+	folio_put(folio);
+	gpt_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
+}
+#else
+static void gpt_test_hugetlb_free_while_pinned(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_HUGETLB_PAGE and a built-in test");
+}
+#endif
+
+/* page_ext entries stay 8-byte aligned for the clients after ours. */
+static void gpt_test_page_ext_layout(struct kunit *test)
+{
+	long bytes;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	bytes = gpt_stat(test, "page_ext_bytes_per_page");
+	KUNIT_EXPECT_EQ(test, bytes, gpt_stat(test, "stacks") ? 16 : 8);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_ops.size, (size_t)bytes);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_ops.offset % 8, 0);
+	KUNIT_EXPECT_EQ(test, page_ext_size % 8, 0);
+}
+
 /* === debugfs ============================================================ */
 
 static void gpt_test_stats(struct kunit *test)
@@ -553,6 +789,23 @@ static void gpt_test_verify_mismatch(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
 }
 
+/*
+ * What follows "age <s>s" in a pinned line: in stacks mode the pinner, this
+ * KUnit thread (a kernel thread: its own pid); nothing otherwise.
+ */
+static void gpt_expect_pinner(struct kunit *test, const char *rest)
+{
+	char want[64];
+
+	if (gpt_stat(test, "stacks"))
+		snprintf(want, sizeof(want), " pid %d comm %s\n",
+			 task_tgid_nr(current), current->comm);
+	else
+		strscpy(want, "\n", sizeof(want));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(rest, want, strlen(want)),
+			      "'%s' does not start with '%s'", rest, want);
+}
+
 static void gpt_test_pinned_entry(struct kunit *test)
 {
 	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
@@ -564,27 +817,33 @@ static void gpt_test_pinned_entry(struct kunit *test)
 	m->buf = kunit_kzalloc(test, m->size + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m->buf);
 
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	/*
+	 * The long-term pin first: it migrates pages out of ZONE_MOVABLE
+	 * (movablecore=), which a short-term pin held on them would block.
+	 */
 	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(m, t->pages[0]));
 	m->buf[m->count] = '\0';
-	snprintf(want, sizeof(want), "pfn 0x%lx pins 2 longterm\n",
+	snprintf(want, sizeof(want), "pfn 0x%lx pins 2 longterm age 0s",
 		 page_to_pfn(t->pages[0]));
-	KUNIT_EXPECT_TRUE(test, !strncmp(m->buf, want, strlen(want)));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(m->buf, want, strlen(want)),
+			      "%s", m->buf);
+	gpt_expect_pinner(test, m->buf + strlen(want));
 
 	m->count = 0;
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(m, t->pages[1]));
 	m->buf[m->count] = '\0';
-	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 longterm\n",
+	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 longterm age 0s",
 		 page_to_pfn(t->pages[1]));
-	KUNIT_EXPECT_TRUE(test, !strncmp(m->buf, want, strlen(want)));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(m->buf, want, strlen(want)),
+			      "%s", m->buf);
+	gpt_expect_pinner(test, m->buf + strlen(want));
 	/* In stacks mode the pinner's stack follows, naming this test. */
 	if (gpt_stat(test, "stacks"))
 		KUNIT_EXPECT_NOT_NULL_MSG(test,
 					  strstr(m->buf, "\n        pin_user_pages_fast+"),
 					  "%s", m->buf);
-	else
-		KUNIT_EXPECT_EQ(test, strlen(m->buf), strlen(want));
 
 	unpin_user_pages(t->pages, 2);
 	unpin_user_page(t->pages[0]);
@@ -632,6 +891,12 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_unpin_folio_unpinned),
 	KUNIT_CASE(gpt_test_put_page_instead_of_unpin),
 	KUNIT_CASE(gpt_test_free_while_pinned),
+	KUNIT_CASE(gpt_test_large_double_unpin),
+	KUNIT_CASE(gpt_test_large_two_buffers),
+	KUNIT_CASE(gpt_test_large_folio_release),
+	KUNIT_CASE(gpt_test_large_free_while_pinned),
+	KUNIT_CASE(gpt_test_hugetlb_free_while_pinned),
+	KUNIT_CASE(gpt_test_page_ext_layout),
 	KUNIT_CASE(gpt_test_stats),
 	KUNIT_CASE(gpt_test_verify_clean),
 	KUNIT_CASE(gpt_test_verify_mismatch),
