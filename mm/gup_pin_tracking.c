@@ -22,6 +22,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/moduleparam.h>
 #include <linux/page_ext.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
@@ -33,6 +34,7 @@
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include <kunit/test-bug.h>
 #include <kunit/resource.h>
@@ -121,6 +123,7 @@ const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS] = {
 	[GPT_PINS_TOTAL]	= "pins_total",
 	[GPT_UNPINS_TOTAL]	= "unpins_total",
 	[GPT_ERRORS]		= "errors",
+	[GPT_STALE_REPORTS]	= "stale_reports",
 };
 
 static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == GPT_NR_COUNTERS);
@@ -141,6 +144,9 @@ struct gpt_delta {
 	const char *bad_what;
 	unsigned long bad_pfn;
 	depot_stack_handle_t bad_stack;
+	/* A page that blocked a migration lost its last pin. */
+	bool watched;
+	unsigned long watched_pfn;
 };
 
 static __always_inline void gpt_delta_init(struct gpt_delta *d)
@@ -150,6 +156,7 @@ static __always_inline void gpt_delta_init(struct gpt_delta *d)
 	d->longterm = 0;
 	d->errors = 0;
 	d->bad_what = NULL;
+	d->watched = false;
 }
 
 /* What a hook call did, for the pins_total and unpins_total counters. */
@@ -220,16 +227,18 @@ static noinline depot_stack_handle_t gpt_save_stack(gfp_t gfp)
 /*
  * A KUnit test that provokes misuse on purpose owns a named resource
  * "gup_pin_tracking_reports"; reports made while it runs are counted there
- * instead of printed, as slub does for "slab_errors".
+ * instead of printed, as slub does for "slab_errors". Stale-pin reports and
+ * release records go to "gup_pin_tracking_stale" and
+ * "gup_pin_tracking_released" the same way.
  */
-static bool gpt_kunit_count_report(void)
+static bool gpt_kunit_count(const char *name)
 {
 	struct kunit_resource *resource;
 	struct kunit *test = kunit_get_current_test();
 
 	if (!test)
 		return false;
-	resource = kunit_find_named_resource(test, "gup_pin_tracking_reports");
+	resource = kunit_find_named_resource(test, name);
 	if (!resource)
 		return false;
 	(*(int *)resource->data)++;
@@ -237,7 +246,7 @@ static bool gpt_kunit_count_report(void)
 	return true;
 }
 #else
-static inline bool gpt_kunit_count_report(void)
+static inline bool gpt_kunit_count(const char *name)
 {
 	return false;
 }
@@ -249,7 +258,7 @@ static noinline void gpt_report(const struct gpt_delta *d)
 {
 	struct page *page;
 
-	if (gpt_kunit_count_report())
+	if (gpt_kunit_count("gup_pin_tracking_reports"))
 		return;
 	if (!__ratelimit(&gpt_report_rs))
 		return;
@@ -281,9 +290,13 @@ static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
 	d->bad_stack = gup_pin_tracking_stacks ? gp->stack : 0;
 }
 
+static void gpt_watch_released(unsigned long pfn);
+
 static __always_inline void gpt_finish(const struct gpt_delta *d,
 				       enum gpt_event ev)
 {
+	if (unlikely(d->watched))
+		gpt_watch_released(d->watched_pfn);
 	gpt_add_delta(d, ev);
 	if (unlikely(d->bad_what))
 		gpt_report(d);
@@ -354,9 +367,9 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
 	d->pins++;
 }
 
-/* Drop @drop pins from @gp. The caller holds the bucket lock. */
+/* Drop @drop pins from @gp, the page at @pfn. The caller holds the lock. */
 static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
-				     u32 drop)
+				     unsigned long pfn, u32 drop)
 {
 	u32 state = gp->state;
 
@@ -364,6 +377,10 @@ static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
 		d->pages--;
 		if (state & GPT_LONGTERM)
 			d->longterm--;
+		if (unlikely(state & GPT_WATCHED)) {
+			d->watched = true;
+			d->watched_pfn = pfn;
+		}
 		state &= GPT_REPORTED;
 	} else {
 		state -= drop;
@@ -404,7 +421,7 @@ static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
 		if (unlikely(gpt_refs_dropped(page, count)))
 			gpt_misuse(d, gp, pfn,
 				   "pin references dropped with put_page() on");
-		gpt_drop(d, gp, drop);
+		gpt_drop(d, gp, pfn, drop);
 	}
 	if (unlikely(drop != refs))
 		gpt_misuse(d, gp, pfn, what);
@@ -703,11 +720,13 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 				if (count) {
 					gpt_misuse(&d, gp, pfn + i,
 						   "page freed while pinned,");
-					gpt_drop(&d, gp, count);
+					gpt_drop(&d, gp, pfn + i, count);
 				}
 				WRITE_ONCE(gp->state, 0);
 			}
 			spin_unlock_irqrestore(lock, flags);
+			/* Reported as freed while pinned, not as a release. */
+			d.watched = false;
 			gpt_finish(&d, GPT_EV_FREE);
 		}
 		page_ext_put(page_ext);
@@ -795,17 +814,18 @@ int gup_pin_tracking_comm(u32 tgid, char *comm, size_t len)
 	return ret;
 }
 
-/* " age <s>s[ pid <tgid> comm <comm>]" of an entry, for the log. */
-static void gpt_who(char *buf, size_t len, const struct gpt_snap *snap)
+/* " pid <tgid> comm <comm>" of an entry in stacks mode, "" otherwise. */
+static const char *gpt_pid_comm(char *buf, size_t len,
+				const struct gpt_snap *snap)
 {
 	char comm[TASK_COMM_LEN];
-	int n;
 
-	n = scnprintf(buf, len, " age %lus", gpt_age_secs(snap->pinned_at));
-	if (!gup_pin_tracking_stacks)
-		return;
-	gup_pin_tracking_comm(snap->tgid, comm, sizeof(comm));
-	scnprintf(buf + n, len - n, " pid %u comm %s", snap->tgid, comm);
+	buf[0] = '\0';
+	if (gup_pin_tracking_stacks) {
+		gup_pin_tracking_comm(snap->tgid, comm, sizeof(comm));
+		scnprintf(buf, len, " pid %u comm %s", snap->tgid, comm);
+	}
+	return buf;
 }
 
 /**
@@ -864,6 +884,95 @@ static bool gpt_folio_first_pinned(struct folio *folio, unsigned long *pfnp,
 	return false;
 }
 
+/*
+ * Pages that blocked a migration, remembered until their count drops to
+ * zero: then the log says how long after the failure they were let go, and
+ * in stacks mode by whom. A few slots; the oldest is replaced when full.
+ */
+#define GPT_WATCH_SLOTS		16
+
+static struct gpt_watch {
+	unsigned long pfn;
+	const char *why;
+	unsigned long since;	/* jiffies of the failure */
+} gpt_watches[GPT_WATCH_SLOTS];
+static DEFINE_SPINLOCK(gpt_watch_lock);
+static DEFINE_RATELIMIT_STATE(gpt_watch_rs, 5 * HZ, 10);
+
+/* Remember that @pfn blocked a migration for @why; mark the page. */
+static void gpt_watch(unsigned long pfn, const char *why)
+{
+	struct page_ext *page_ext = page_ext_get(pfn_to_page(pfn));
+	struct gpt_watch *slot = &gpt_watches[0];
+	spinlock_t *lock;	/* the bucket lock of @pfn */
+	unsigned long flags;
+	bool pinned;
+	int i;
+
+	if (!page_ext)
+		return;
+	lock = gpt_lock(pfn);
+	spin_lock_irqsave(lock, flags);
+	pinned = gpt_page(page_ext)->state & GPT_COUNT_MASK;
+	if (pinned)
+		WRITE_ONCE(gpt_page(page_ext)->state,
+			   gpt_page(page_ext)->state | GPT_WATCHED);
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+	if (!pinned)
+		return;
+
+	spin_lock_irqsave(&gpt_watch_lock, flags);
+	for (i = 0; i < GPT_WATCH_SLOTS; i++) {
+		struct gpt_watch *w = &gpt_watches[i];
+
+		if (w->pfn == pfn || !w->why) {
+			slot = w;
+			break;
+		}
+		if (time_before(w->since, slot->since))
+			slot = w;
+	}
+	/* A page that keeps blocking is timed from its first failure. */
+	if (slot->pfn != pfn || !slot->why)
+		slot->since = jiffies;
+	slot->pfn = pfn;
+	slot->why = why;
+	spin_unlock_irqrestore(&gpt_watch_lock, flags);
+}
+
+/* A watched page lost its last pin: say so, with the releasing stack. */
+static noinline void gpt_watch_released(unsigned long pfn)
+{
+	const char *why = NULL;
+	unsigned long flags, since = 0;
+	unsigned long entries[GPT_STACK_DEPTH];
+	unsigned int nr;
+	int i;
+
+	spin_lock_irqsave(&gpt_watch_lock, flags);
+	for (i = 0; i < GPT_WATCH_SLOTS; i++) {
+		if (gpt_watches[i].why && gpt_watches[i].pfn == pfn) {
+			why = gpt_watches[i].why;
+			since = gpt_watches[i].since;
+			gpt_watches[i].why = NULL;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&gpt_watch_lock, flags);
+	if (!why || gpt_kunit_count("gup_pin_tracking_released"))
+		return;
+	if (!__ratelimit(&gpt_watch_rs))
+		return;
+	pr_info("pfn 0x%lx that blocked %s was unpinned after %lus\n", pfn, why,
+		(jiffies - since) / HZ);
+	if (gup_pin_tracking_stacks) {
+		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
+		pr_info("unpinned by:\n");
+		stack_trace_print(entries, nr, 1);
+	}
+}
+
 /**
  * __gup_pin_track_migrate_failed() - Name pinned pages that blocked migration.
  * @folios: The folios, linked by ->lru, that memory offlining or
@@ -872,7 +981,10 @@ static bool gpt_folio_first_pinned(struct folio *folio, unsigned long *pfnp,
  *
  * For each folio that holds a tracked pin, log its first pinned page with
  * the pin count, the long-term flag, the age of the pin and, in stacks mode,
- * the pinner's pid, comm and stack. Rate-limited.
+ * the pinner's pid, comm and stack (rate-limited), and remember the page:
+ * when its count drops to zero the log says how long after the failure and,
+ * in stacks mode, by whom. Callers whose allocation passed __GFP_NOWARN do
+ * not call this.
  *
  * Context: Process context.
  */
@@ -886,18 +998,192 @@ void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why)
 	list_for_each_entry(folio, folios, lru) {
 		if (!gpt_folio_first_pinned(folio, &pfn, &snap))
 			continue;
+		gpt_watch(pfn, why);
 		if (!__ratelimit(&gpt_migrate_rs))
-			return;
-		gpt_who(who, sizeof(who), &snap);
-		pr_warn("%s: migration blocked by pinned pfn 0x%lx pins %lu%s%s\n",
+			continue;
+		pr_warn("%s: migration blocked by pinned pfn 0x%lx pins %lu%s age %lus%s\n",
 			why, pfn, (unsigned long)(snap.state & GPT_COUNT_MASK),
-			snap.state & GPT_LONGTERM ? " longterm" : "", who);
+			snap.state & GPT_LONGTERM ? " longterm" : "",
+			gpt_age_secs(snap.pinned_at),
+			gpt_pid_comm(who, sizeof(who), &snap));
 		if (snap.stack) {
 			pr_warn("page last pinned by:\n");
 			stack_depot_print(snap.stack);
 		}
 	}
 }
+
+/* === Stale short-term pins ================================================ */
+
+unsigned int gup_pin_tracking_stale_secs;
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "gup_pin_tracking."
+/* Read-only here: it is changed through debugfs (stale_secs). */
+module_param_named(stale_secs, gup_pin_tracking_stale_secs, uint, 0444);
+MODULE_PARM_DESC(stale_secs, "report short-term pins held longer (0: off)");
+
+static DEFINE_RATELIMIT_STATE(gpt_stale_rs, 5 * HZ, 20);
+
+static void gpt_stale_report(unsigned long pfn, const struct gpt_snap *snap)
+{
+	char who[64];
+
+	this_cpu_inc(gpt_counters[GPT_STALE_REPORTS]);
+	if (gpt_kunit_count("gup_pin_tracking_stale"))
+		return;
+	if (!__ratelimit(&gpt_stale_rs))
+		return;
+	pr_warn("short-term pin held %lus pfn 0x%lx pins %lu%s\n",
+		gpt_age_secs(snap->pinned_at), pfn,
+		(unsigned long)(snap->state & GPT_COUNT_MASK),
+		gpt_pid_comm(who, sizeof(who), snap));
+	if (snap->stack) {
+		pr_warn("page last pinned by:\n");
+		stack_depot_print(snap->stack);
+	}
+}
+
+/*
+ * Is @state a short-term pin older than @limit jiffies, not yet reported?
+ * Long-term pins (io_uring fixed buffers, RDMA, VFIO) are never stale.
+ */
+static bool gpt_is_stale(u32 state, u32 pinned_at, unsigned long limit)
+{
+	if (!(state & GPT_COUNT_MASK) || (state & (GPT_LONGTERM | GPT_STALE)))
+		return false;
+	return (u32)((u32)jiffies - pinned_at) > limit;
+}
+
+/* Mark and report the stale pins of the @len pages from @pfn. */
+static unsigned long gpt_stale_chunk(unsigned long pfn, unsigned long len,
+				     unsigned long limit)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
+	unsigned long origin, i, flags, found = 0;
+	spinlock_t *lock;	/* the bucket lock of the chunk */
+
+	if (!page_ext)
+		return 0;
+	origin = gpt_origin(page_ext, pfn);
+	for (i = 0; i < len; i++) {
+		struct gpt_page *gp = gpt_entry(origin, pfn + i);
+		struct gpt_snap snap;
+		bool stale;
+
+		/* Look unlocked; confirm and mark under the lock. */
+		if (!gpt_is_stale(READ_ONCE(gp->state), READ_ONCE(gp->pinned_at),
+				  limit))
+			continue;
+		lock = gpt_lock(pfn);
+		spin_lock_irqsave(lock, flags);
+		stale = gpt_is_stale(gp->state, gp->pinned_at, limit);
+		if (stale) {
+			WRITE_ONCE(gp->state, gp->state | GPT_STALE);
+			gpt_read(gp, &snap);
+		}
+		spin_unlock_irqrestore(lock, flags);
+		if (stale) {
+			gpt_stale_report(pfn + i, &snap);
+			found++;
+		}
+	}
+	page_ext_put(page_ext);
+	return found;
+}
+
+/**
+ * gup_pin_tracking_stale_scan() - Report short-term pins held too long.
+ *
+ * One pass over every page with page_ext: a page whose short-term pin has
+ * been held longer than stale_secs is reported once per pinning episode
+ * (until its count drops to zero) and counted in stale_reports.
+ *
+ * Context: Process context, may sleep.
+ * Return: The number of pages reported by this pass.
+ */
+VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_stale_scan(void)
+{
+	unsigned long secs = READ_ONCE(gup_pin_tracking_stale_secs);
+	unsigned long pfn, end = gpt_max_pfn(), found = 0;
+
+	if (!secs)
+		return 0;
+	for (pfn = 0; pfn < end; pfn += gpt_chunk_len(pfn, end - pfn)) {
+		found += gpt_stale_chunk(pfn, gpt_chunk_len(pfn, end - pfn),
+					 secs * HZ);
+		cond_resched();
+	}
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stale_scan);
+
+static void gpt_stale_workfn(struct work_struct *work);
+static DECLARE_DEFERRABLE_WORK(gpt_stale_work, gpt_stale_workfn);
+
+/* Scan twice per stale_secs, at most once a second. */
+static unsigned long gpt_stale_period(void)
+{
+	return max(1U, READ_ONCE(gup_pin_tracking_stale_secs) / 2) * HZ;
+}
+
+static void gpt_stale_workfn(struct work_struct *work)
+{
+	if (!READ_ONCE(gup_pin_tracking_stale_secs))
+		return;
+	gup_pin_tracking_stale_scan();
+	queue_delayed_work(system_unbound_wq, &gpt_stale_work,
+			   gpt_stale_period());
+}
+
+/**
+ * gup_pin_tracking_stale_start() - Apply a new stale_secs.
+ *
+ * Starts the periodic scan if stale_secs is set; a scan that finds it 0
+ * stops.
+ *
+ * Context: Process context.
+ */
+void gup_pin_tracking_stale_start(void)
+{
+	if (gup_pin_tracking_enabled() && READ_ONCE(gup_pin_tracking_stale_secs))
+		mod_delayed_work(system_unbound_wq, &gpt_stale_work,
+				 gpt_stale_period());
+}
+
+static int __init gup_pin_tracking_stale_init(void)
+{
+	gup_pin_tracking_stale_start();
+	return 0;
+}
+late_initcall(gup_pin_tracking_stale_init);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * gup_pin_tracking_age_page() - Make the last pin of a page older (tests).
+ * @page: The page.
+ * @secs: Seconds to move its last-pin time back.
+ *
+ * Context: Any context; takes the page's bucket lock.
+ */
+VISIBLE_IF_KUNIT void gup_pin_tracking_age_page(struct page *page,
+						unsigned int secs)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	spinlock_t *lock;	/* the bucket lock of @page */
+	unsigned long flags;
+
+	if (!page_ext)
+		return;
+	lock = gpt_lock(page_to_pfn(page));
+	spin_lock_irqsave(lock, flags);
+	gpt_page(page_ext)->pinned_at -= secs * HZ;
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_age_page);
+#endif
 
 /* === Initialization ======================================================= */
 

@@ -5,6 +5,11 @@
  *   /sys/kernel/debug/gup_pin_tracking/stats   - counters and configuration
  *   /sys/kernel/debug/gup_pin_tracking/pinned  - every pinned page (and its
  *                                                last pinner in stacks mode)
+ *   /sys/kernel/debug/gup_pin_tracking/pinners - pinned pages grouped by
+ *                                                their last pinner's stack
+ *                                                (stacks mode)
+ *   /sys/kernel/debug/gup_pin_tracking/stale_secs - report short-term pins
+ *                                                held longer (0: off)
  *   /sys/kernel/debug/gup_pin_tracking/verify  - the tracked counts checked
  *                                                against upstream's own
  *
@@ -23,22 +28,14 @@
 #include <linux/page_ext.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/stackdepot.h>
+#include <linux/xarray.h>
 
 #include <kunit/visibility.h>
 
 #include "gup_pin_tracking_internal.h"
-
-/* End of the last populated zone: no pfn at or past it has page_ext. */
-static unsigned long gpt_max_pfn(void)
-{
-	unsigned long end = 0;
-	struct zone *zone;
-
-	for_each_populated_zone(zone)
-		end = max(end, zone_end_pfn(zone));
-	return end;
-}
 
 /*
  * Find the first pinned page at or after *@pfn and before @end; fills
@@ -97,6 +94,7 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "lock_buckets: %u\n", 1U << gup_pin_tracking_lock_bits);
 	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
 		   gup_pin_tracking_ops.size);
+	seq_printf(m, "stale_secs: %u\n", READ_ONCE(gup_pin_tracking_stale_secs));
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stats_show);
@@ -223,6 +221,195 @@ static const struct file_operations gpt_pinned_fops = {
 	.llseek = seq_lseek,
 	.release = seq_release_private,
 };
+
+/* === pinners ============================================================= */
+
+/*
+ * The pinned pages grouped by the stack of their last pinner, built when the
+ * file is opened: one pass over memory, one group per distinct stack (an
+ * xarray keyed by the depot handle while counting, then an array sorted by
+ * pages). Memory is bounded by the number of distinct pinning stacks, not by
+ * the number of pinned pages.
+ */
+#define GPT_PINNERS_MAX		65536
+
+struct gpt_group {
+	depot_stack_handle_t stack;
+	unsigned long pages;
+	unsigned long pins;
+	unsigned long longterm;
+	unsigned long oldest;	/* seconds */
+};
+
+struct gpt_pinners {
+	unsigned long nr;
+	struct gpt_group *groups;
+};
+
+static int gpt_group_cmp(const void *a, const void *b)
+{
+	const struct gpt_group *x = a, *y = b;
+
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	if (x->pins != y->pins)
+		return x->pins > y->pins ? -1 : 1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+/* Count the pinned page @snap into its group in @xa. */
+static int gpt_group_add(struct xarray *xa, unsigned long *nr,
+			 const struct gpt_snap *snap)
+{
+	struct gpt_group *g = xa_load(xa, snap->stack);
+	unsigned long age = gpt_age_secs(snap->pinned_at);
+
+	if (!g) {
+		if (*nr >= GPT_PINNERS_MAX)
+			g = xa_load(xa, 0);
+		if (!g) {
+			g = kzalloc(sizeof(*g), GFP_KERNEL);
+			if (!g)
+				return -ENOMEM;
+			g->stack = *nr >= GPT_PINNERS_MAX ? 0 : snap->stack;
+			if (xa_err(xa_store(xa, g->stack, g, GFP_KERNEL))) {
+				kfree(g);
+				return -ENOMEM;
+			}
+			(*nr)++;
+		}
+	}
+	g->pages++;
+	g->pins += snap->state & GPT_COUNT_MASK;
+	if (snap->state & GPT_LONGTERM)
+		g->longterm++;
+	g->oldest = max(g->oldest, age);
+	return 0;
+}
+
+static int gpt_pinners_build(struct gpt_pinners *p)
+{
+	unsigned long pfn = 0, end = gpt_max_pfn(), nr = 0, i = 0, idx;
+	struct gpt_group *g;
+	struct gpt_snap snap;
+	struct xarray xa;
+	int ret = 0;
+
+	xa_init(&xa);
+	while (gpt_find(&pfn, end, &snap)) {
+		ret = gpt_group_add(&xa, &nr, &snap);
+		if (ret)
+			goto out;
+		pfn++;
+	}
+	p->groups = kvcalloc(nr, sizeof(*p->groups), GFP_KERNEL);
+	if (nr && !p->groups) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	xa_for_each(&xa, idx, g)
+		p->groups[i++] = *g;
+	p->nr = i;
+	sort(p->groups, p->nr, sizeof(*p->groups), gpt_group_cmp, NULL);
+out:
+	xa_for_each(&xa, idx, g)
+		kfree(g);
+	xa_destroy(&xa);
+	return ret;
+}
+
+/**
+ * gup_pin_tracking_pinners_show() - Print the pinners file.
+ * @m: The seq_file; m->private is the struct gpt_pinners built at open, or
+ *     NULL to build (and free) one now.
+ * @v: Unused.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int gup_pin_tracking_pinners_show(struct seq_file *m, void *v)
+{
+	struct gpt_pinners local = { }, *p = m->private;
+	unsigned long i;
+	int ret = 0;
+
+	if (!p) {
+		p = &local;
+		ret = gpt_pinners_build(p);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < p->nr; i++) {
+		struct gpt_group *g = &p->groups[i];
+
+		seq_printf(m, "pages %lu pins %lu longterm %lu oldest %lus\n",
+			   g->pages, g->pins, g->longterm, g->oldest);
+		if (g->stack)
+			gpt_show_stack(m, g->stack);
+		else
+			seq_puts(m, "        (no stack recorded)\n");
+		seq_putc(m, '\n');
+	}
+out:
+	if (p == &local)
+		kvfree(local.groups);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_pinners_show);
+
+static int gpt_pinners_open(struct inode *inode, struct file *file)
+{
+	struct gpt_pinners *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = gpt_pinners_build(p);
+	if (!ret)
+		ret = single_open(file, gup_pin_tracking_pinners_show, p);
+	if (ret) {
+		kvfree(p->groups);
+		kfree(p);
+	}
+	return ret;
+}
+
+static int gpt_pinners_release(struct inode *inode, struct file *file)
+{
+	struct gpt_pinners *p = ((struct seq_file *)file->private_data)->private;
+
+	kvfree(p->groups);
+	kfree(p);
+	return single_release(inode, file);
+}
+
+static const struct file_operations gpt_pinners_fops = {
+	.open = gpt_pinners_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = gpt_pinners_release,
+};
+
+/* === stale_secs ========================================================== */
+
+static int gpt_stale_secs_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(gup_pin_tracking_stale_secs);
+	return 0;
+}
+
+static int gpt_stale_secs_set(void *data, u64 val)
+{
+	if (val > UINT_MAX / HZ)
+		return -EINVAL;
+	WRITE_ONCE(gup_pin_tracking_stale_secs, val);
+	gup_pin_tracking_stale_start();
+	return 0;
+}
+
+/* Anything but a number fails with -EINVAL (kstrtoull) and changes nothing. */
+DEFINE_DEBUGFS_ATTRIBUTE(gpt_stale_secs_fops, gpt_stale_secs_get,
+			 gpt_stale_secs_set, "%llu\n");
 
 /* Sum of the tracked counts of the pages of @folio. */
 static unsigned long gpt_folio_sum(struct folio *folio)
@@ -454,6 +641,11 @@ static int __init gup_pin_tracking_debugfs_init(void)
 			    &gup_pin_tracking_stats_fops);
 	debugfs_create_file("pinned", 0400, dir, NULL, &gpt_pinned_fops);
 	debugfs_create_file("verify", 0400, dir, NULL, &gpt_verify_fops);
+	debugfs_create_file_unsafe("stale_secs", 0600, dir, NULL,
+				   &gpt_stale_secs_fops);
+	if (gup_pin_tracking_stacks)
+		debugfs_create_file("pinners", 0400, dir, NULL,
+				    &gpt_pinners_fops);
 	return 0;
 }
 late_initcall(gup_pin_tracking_debugfs_init);

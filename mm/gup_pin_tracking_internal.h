@@ -19,14 +19,18 @@
 #include <linux/string.h>
 
 /*
- * The state word of a base page: the pin count and four flags. It is only
+ * The state word of a base page: the pin count and six flags. All but
+ * GPT_REPORTED clear when the count drops to zero, which ends a pinning
+ * episode. It is only
  * written under the page's bucket lock; readers that only look (the query
  * API, dump_page(), debugfs) read it with READ_ONCE().
  */
-#define GPT_COUNT_MASK		GENMASK(27, 0)
+#define GPT_COUNT_MASK		GENMASK(26, 0)
+#define GPT_WATCHED		BIT(27)	/* it blocked a migration: log its release */
 #define GPT_LONGTERM		BIT(28)	/* a FOLL_LONGTERM pin holds it */
 #define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
 #define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
+#define GPT_STALE		BIT(31)	/* reported as a stale short-term pin */
 
 /*
  * The page_ext entry of a page. "on" keeps the first two words (8 bytes),
@@ -93,15 +97,18 @@ enum gpt_counter {
 	GPT_PINS_TOTAL,
 	GPT_UNPINS_TOTAL,
 	GPT_ERRORS,
+	GPT_STALE_REPORTS,
 	GPT_NR_COUNTERS,
 };
 
 extern const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS];
 extern bool gup_pin_tracking_stacks;
 extern unsigned int gup_pin_tracking_lock_bits;
+extern unsigned int gup_pin_tracking_stale_secs;
 
 long gup_pin_tracking_counter(unsigned int idx);
 int gup_pin_tracking_comm(u32 tgid, char *comm, size_t len);
+void gup_pin_tracking_stale_start(void);
 
 /* What a reader sees of a page's entry. */
 struct gpt_snap {
@@ -147,6 +154,17 @@ static inline u32 gpt_state(const struct page *page)
 	return snap.state;
 }
 
+/* End of the last populated zone: no pfn at or past it has page_ext. */
+static inline unsigned long gpt_max_pfn(void)
+{
+	unsigned long end = 0;
+	struct zone *zone;
+
+	for_each_populated_zone(zone)
+		end = max(end, zone_end_pfn(zone));
+	return end;
+}
+
 /* Whole seconds since a pin taken at jiffies @pinned_at (mod 2^32). */
 static inline unsigned long gpt_age_secs(u32 pinned_at)
 {
@@ -160,6 +178,9 @@ bool gup_pin_tracking_longterm(const struct page *page);
 int gup_pin_tracking_stats_show(struct seq_file *m, void *v);
 unsigned long gup_pin_tracking_verify(struct seq_file *m);
 bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
+unsigned long gup_pin_tracking_stale_scan(void);
+void gup_pin_tracking_age_page(struct page *page, unsigned int secs);
+int gup_pin_tracking_pinners_show(struct seq_file *m, void *v);
 #endif
 
 #endif /* __MM_GUP_PIN_TRACKING_INTERNAL_H */

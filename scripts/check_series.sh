@@ -7,6 +7,7 @@
 #  2. every prefix of the series builds, with CONFIG_GUP_PIN_TRACKING=n and
 #     =y (x86_64, tinyconfig + the bench fragments + KUnit): the objects
 #     each patch touches per step, the whole kernel at the end;
+#     sparse (C=2) on the new files reports nothing;
 #  3. checkpatch --strict on every patch reports nothing but the findings
 #     the cover letter justifies;
 #  4. patches/series applies to the base with `quilt push -a`;
@@ -124,8 +125,22 @@ for v in n y; do
 		bad "whole series =$v: kernel build failed (see $LOG/full-$v.log)"
 	fi
 done
+# sparse (as the build bots run it): lock context and address spaces of the
+# new files, on the whole series with tracking =y.
+apt_install sparse
+if make -C "$R" O="$BUILD/series-y" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" C=2 \
+	mm/gup_pin_tracking.o mm/gup_pin_tracking_debugfs.o > "$LOG/sparse.log" 2>&1; then
+	if grep -E 'gup_pin_tracking[^:]*:[0-9]+:[0-9]+: (warning|error)' "$LOG/sparse.log" \
+		> "$LOG/sparse.out"; then
+		bad "sparse: $(wc -l < "$LOG/sparse.out") findings in the new files: $(head -n2 "$LOG/sparse.out")"
+	else
+		ok "sparse (C=2): nothing in the new files"
+	fi
+else
+	bad "sparse build failed (see $LOG/sparse.log)"
+fi
 # New warnings from our files in the W=1 object builds.
-if grep -h -E '(gup_pin_tracking[^:]*|gup\.c|bio\.c|page_alloc\.c|debug\.c|memory_hotplug\.c|page_isolation\.c):[0-9]+:[0-9]+: warning' \
+if grep -h -E '(gup_pin_tracking[^:]*|gup\.c|bio\.c|rsrc\.c|direct-io\.c|hugetlb\.c|page_alloc\.c|debug\.c|memory_hotplug\.c|page_isolation\.c):[0-9]+:[0-9]+: warning' \
 	"$LOG"/[0-9]*-*.log | sort -u > "$LOG/warnings"; [ -s "$LOG/warnings" ]; then
 	bad "W=1 warnings in touched files: $(head -n3 "$LOG/warnings")"
 else

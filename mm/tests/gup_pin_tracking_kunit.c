@@ -732,6 +732,180 @@ static void gpt_test_page_ext_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ext_size % 8, 0);
 }
 
+/* === Who and how long =================================================== */
+
+/* Count the reports of kind @name made from now on. */
+static int *gpt_count_named(struct kunit *test, const char *name)
+{
+	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
+	int *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	KUNIT_ASSERT_EQ(test, kunit_add_named_resource(test, NULL, NULL, res,
+						       name, n), 0);
+	return n;
+}
+
+static void gpt_test_age(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	char *buf = kunit_kzalloc(test, GPT_SHOW_SIZE, GFP_KERNEL);
+	struct seq_file m = { .buf = buf, .size = GPT_SHOW_SIZE - 1 };
+	char want[64];
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gup_pin_tracking_age_page(t->pages[0], 75);
+	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
+	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 age 75s",
+		 page_to_pfn(t->pages[0]));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)), "%s", buf);
+
+	/* A new pin restarts the age. */
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	m.count = 0;
+	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
+	buf[m.count] = '\0';
+	snprintf(want, sizeof(want), "pfn 0x%lx pins 2 age 0s",
+		 page_to_pfn(t->pages[0]));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)), "%s", buf);
+	unpin_user_page(t->pages[0]);
+	unpin_user_page(t->pages[0]);
+}
+
+/* Two call sites; noinline so that each is a frame of its own stacks. */
+static noinline int gpt_pin_site_a(unsigned long addr, struct page **pages)
+{
+	return pin_user_pages_fast(addr, 3, FOLL_WRITE, pages);
+}
+
+static noinline int gpt_pin_site_b(unsigned long addr, struct page **pages)
+{
+	return pin_user_pages_fast(addr, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
+}
+
+static void gpt_test_pinners(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 8, PROT_READ | PROT_WRITE);
+	struct page *b[2];
+	char *out, *a_at, *b_at, *hdr;
+
+	if (!gpt_stat(test, "stacks"))
+		kunit_skip(test, "boot with gup_pin_tracking=stacks");
+	KUNIT_ASSERT_EQ(test, gpt_pin_site_a(t->addr, t->pages), 3);
+	gpt_hold(test, t->pages, 3);
+	KUNIT_ASSERT_EQ(test, gpt_pin_site_b(t->addr + 4 * PAGE_SIZE, b), 2);
+	gpt_hold(test, b, 2);
+	gup_pin_tracking_age_page(t->pages[1], 9);
+
+	out = gpt_show(test, gup_pin_tracking_pinners_show);
+	a_at = strstr(out, "gpt_pin_site_a+");
+	b_at = strstr(out, "gpt_pin_site_b+");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, a_at, "%s", out);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, b_at, "%s", out);
+	/* Each group: its header is the last "pages " line before its stack. */
+	for (hdr = a_at; hdr > out && strncmp(hdr, "\npages ", 7); hdr--)
+		;
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(hdr + (hdr != out),
+			      "pages 3 pins 3 longterm 0 oldest 9s\n", 36), "%s", out);
+	for (hdr = b_at; hdr > out && strncmp(hdr, "\npages ", 7); hdr--)
+		;
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(hdr + (hdr != out),
+			      "pages 2 pins 2 longterm 2 oldest 0s\n", 36), "%s", out);
+	/* Largest group first. */
+	KUNIT_EXPECT_TRUE(test, a_at < b_at);
+	unpin_user_pages(t->pages, 3);
+	unpin_user_pages(b, 2);
+}
+
+static void gpt_restore_stale_secs(void *old)
+{
+	WRITE_ONCE(gup_pin_tracking_stale_secs, (uintptr_t)old);
+}
+
+static void gpt_test_stale(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
+	long reports = gpt_stat(test, "stale_reports");
+	struct page *lt;
+	int *stale;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			gpt_restore_stale_secs,
+			(void *)(uintptr_t)gup_pin_tracking_stale_secs), 0);
+	WRITE_ONCE(gup_pin_tracking_stale_secs, 2);
+	stale = gpt_count_named(test, "gup_pin_tracking_stale");
+
+	/* Page 0 short-term, page 1 long-term, both held for 3 s. */
+	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	lt = t->pages[1];
+	unpin_user_page(t->pages[0]);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gup_pin_tracking_age_page(t->pages[0], 3);
+	gup_pin_tracking_age_page(lt, 3);
+	gup_pin_tracking_stale_scan();
+	KUNIT_EXPECT_EQ(test, *stale, 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "stale_reports"), reports + 1);
+
+	/* Once per pinning episode. */
+	gup_pin_tracking_stale_scan();
+	KUNIT_EXPECT_EQ(test, *stale, 1);
+	/* A new episode is reported again. */
+	unpin_user_page(t->pages[0]);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gup_pin_tracking_age_page(t->pages[0], 3);
+	gup_pin_tracking_stale_scan();
+	KUNIT_EXPECT_EQ(test, *stale, 2);
+	/* Not yet past the threshold: not stale. */
+	unpin_user_page(t->pages[0]);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gup_pin_tracking_age_page(t->pages[0], 1);
+	gup_pin_tracking_stale_scan();
+	KUNIT_EXPECT_EQ(test, *stale, 2);
+
+	unpin_user_page(t->pages[0]);
+	unpin_user_page(lt);
+}
+
+/*
+ * A page that blocked a migration is remembered; its last unpin is
+ * recorded ("... was unpinned after <s>s"). The folio is a kernel one, off
+ * every list, so the failure can be injected through the hook.
+ */
+static void gpt_test_migrate_release(struct kunit *test)
+{
+	LIST_HEAD(failed);
+	struct folio *folio;
+	struct page *page;
+	int *released;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	folio = folio_alloc(GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	page = folio_page(folio, 1);
+	released = gpt_count_named(test, "gup_pin_tracking_released");
+	gpt_track_pin(page, 0);
+	gpt_track_pin(page, 0);
+	list_add(&folio->lru, &failed);
+	gup_pin_track_migrate_failed(&failed, "kunit");
+	list_del(&folio->lru);
+	KUNIT_EXPECT_TRUE(test, gpt_state(page) & GPT_WATCHED);
+
+	gpt_track_unpin(page);
+	KUNIT_EXPECT_EQ(test, *released, 0);
+	gpt_track_unpin(page);
+	KUNIT_EXPECT_EQ(test, *released, 1);
+	KUNIT_EXPECT_FALSE(test, gpt_state(page) & GPT_WATCHED);
+
+	/* Pinned and released again without a failure: nothing recorded. */
+	gpt_track_pin(page, 0);
+	gpt_track_unpin(page);
+	KUNIT_EXPECT_EQ(test, *released, 1);
+	folio_put(folio);
+}
+
 /* === debugfs ============================================================ */
 
 static void gpt_test_stats(struct kunit *test)
@@ -897,6 +1071,10 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_large_free_while_pinned),
 	KUNIT_CASE(gpt_test_hugetlb_free_while_pinned),
 	KUNIT_CASE(gpt_test_page_ext_layout),
+	KUNIT_CASE(gpt_test_age),
+	KUNIT_CASE(gpt_test_pinners),
+	KUNIT_CASE(gpt_test_stale),
+	KUNIT_CASE(gpt_test_migrate_release),
 	KUNIT_CASE(gpt_test_stats),
 	KUNIT_CASE(gpt_test_verify_clean),
 	KUNIT_CASE(gpt_test_verify_mismatch),

@@ -1,10 +1,14 @@
 # Guest job: a pinned page blocks memory offlining and the tracker names it
-# (booted with movablecore= so user memory sits in ZONE_MOVABLE).
+# (booted with movablecore= so user memory sits in ZONE_MOVABLE); then the
+# stress case again, now with movable blocks going offline and online
+# under the pins.
 . /jobs/common.sh
 setup_devices
-section "kselftest gup_pin_tracking: offline_blocked_by_pin"
+section "kselftest gup_pin_tracking: offline_blocked_by_pin, stress"
 /bin/gup_pin_tracking -t offline_blocked_by_pin
 rc=$?
-section "kernel log of the offline attempt"
+GPT_STRESS_SECS=${GPT_STRESS_SECS:-20} /bin/gup_pin_tracking -t stress || rc=1
+section "kernel log of the offline attempts"
 dmesg | grep -aE "offlin|migrat|gup_pin_tracking|isolat" | tail -n 20
+show_tracking "after the offline and stress cases"
 exit $rc

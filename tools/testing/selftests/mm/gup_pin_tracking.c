@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/io_uring.h>
 #include <linux/udmabuf.h>
@@ -199,6 +200,29 @@ static int uring_unregister(int ring)
 {
 	return syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS,
 		       NULL, 0);
+}
+
+/* Register @n buffers at once, one slot each. */
+static int uring_register_iov(int ring, struct iovec *iov, unsigned int n)
+{
+	return syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
+		       iov, n);
+}
+
+/* Drop the buffer of slot @slot alone (replace it with an empty one). */
+static int uring_drop_slot(int ring, unsigned int slot)
+{
+	struct iovec iov = { 0 };
+	struct io_uring_rsrc_update2 up = {
+		.offset = slot,
+		.data = (uintptr_t)&iov,
+		.nr = 1,
+	};
+	int ret;
+
+	ret = syscall(__NR_io_uring_register, ring,
+		      IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof(up));
+	return ret == 1 ? 0 : -1;
 }
 
 /* === Fixture ============================================================= */
@@ -390,6 +414,113 @@ TEST_F(gpt, uring_fixed_buffer_hugetlb)
 	ASSERT_EQ(0, uring_unregister(ring));
 	close(ring);
 	munmap(buf, size);
+}
+
+/*
+ * Several registered buffers inside one large folio (THP or hugetlb), each
+ * released on its own in the order given: every buffer's pin stays on its
+ * own first page until that buffer goes (io_uring coalesces a buffer's pins
+ * in one folio into one, on the buffer's first page).
+ */
+#define NR_BUFS		3
+
+static const struct {
+	size_t page;	/* first page of the buffer in the folio */
+	size_t off;	/* byte offset in that page */
+	size_t len;
+} bufs[NR_BUFS] = {
+	{ 3, 0, 2 * 4096 },	/* two pages: coalesced, pin on page 3 */
+	{ 10, 100, 3 * 4096 },	/* four pages: coalesced, pin on page 10 */
+	{ 200, 0, 4096 },	/* one page: not coalesced */
+};
+
+static void uring_bufs_in_folio(struct __test_metadata *_metadata,
+				FIXTURE_DATA(gpt) *self, char *folio,
+				const int *order)
+{
+	unsigned long pfn[NR_BUFS];
+	struct iovec iov[NR_BUFS];
+	int ring, i, j, lt, gone[NR_BUFS] = { 0 };
+	struct gpt_stats now;
+	char *pinned;
+
+	ring = uring_setup();
+	if (ring < 0)
+		SKIP(return, "io_uring_setup: %s", strerror(errno));
+	for (i = 0; i < NR_BUFS; i++) {
+		iov[i].iov_base = folio + bufs[i].page * page_size + bufs[i].off;
+		iov[i].iov_len = bufs[i].len;
+		pfn[i] = pfn_of(folio + bufs[i].page * page_size);
+		ASSERT_NE(0, pfn[i]);
+	}
+	ASSERT_EQ(0, uring_register_iov(ring, iov, NR_BUFS));
+	ASSERT_EQ(0, read_stats(&now));
+	EXPECT_EQ(NR_BUFS, now.pins - self->base.pins);
+	EXPECT_EQ(NR_BUFS, now.pinned_pages - self->base.pinned_pages);
+
+	for (i = 0; i <= NR_BUFS; i++) {
+		pinned = read_file(GPT_DIR "pinned");
+		ASSERT_NE(NULL, pinned);
+		for (j = 0; j < NR_BUFS; j++) {
+			EXPECT_EQ(!gone[j], pinned_entry(pinned, pfn[j], &lt)) {
+				TH_LOG("buffer %d (page %zu) after %d releases:\n%s",
+				       j, bufs[j].page, i, pinned);
+			}
+			EXPECT_EQ(!gone[j], lt);
+		}
+		free(pinned);
+		if (i == NR_BUFS)
+			break;
+		ASSERT_EQ(0, uring_drop_slot(ring, order[i]));
+		gone[order[i]] = 1;
+		/* The release runs once the ring's resource node is idle. */
+		for (j = 0; j < 100; j++) {
+			ASSERT_EQ(0, read_stats(&now));
+			if (now.pins - self->base.pins == NR_BUFS - i - 1)
+				break;
+			usleep(10000);
+		}
+		EXPECT_EQ(NR_BUFS - i - 1, now.pins - self->base.pins);
+	}
+	ASSERT_EQ(0, uring_unregister(ring));
+	close(ring);
+}
+
+static const int release_orders[][NR_BUFS] = {
+	{ 1, 0, 2 }, { 2, 1, 0 }, { 0, 2, 1 },
+};
+
+TEST_F(gpt, uring_buffers_in_one_thp)
+{
+	const size_t size = 2 << 20;
+	unsigned int k;
+	char *buf;
+
+	for (k = 0; k < sizeof(release_orders) / sizeof(release_orders[0]); k++) {
+		buf = map_anon(size, size, 1);
+		ASSERT_NE(NULL, buf);
+		if (!thp_backed(buf, size))
+			SKIP(return, "no THP for the buffer");
+		uring_bufs_in_folio(_metadata, self, buf, release_orders[k]);
+		munmap(buf, size);
+	}
+}
+
+TEST_F(gpt, uring_buffers_in_one_hugetlb)
+{
+	const size_t size = 2 << 20;
+	unsigned int k;
+	char *buf;
+
+	for (k = 0; k < sizeof(release_orders) / sizeof(release_orders[0]); k++) {
+		buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (buf == MAP_FAILED)
+			SKIP(return, "no hugetlb page (vm.nr_hugepages)");
+		memset(buf, 1, size);
+		uring_bufs_in_folio(_metadata, self, buf, release_orders[k]);
+		munmap(buf, size);
+	}
 }
 
 TEST_F(gpt, odirect_read_hugetlb)
@@ -783,6 +914,411 @@ TEST_F(gpt, offline_blocked_by_pin)
 	ASSERT_NE(NULL, pinned);
 	EXPECT_EQ(0, strncmp(pinned, "online", 6));
 	free(pinned);
+}
+
+/* === Two iovecs in one page, in flight ================================== */
+
+#define NULLB_SAME	"/sys/kernel/config/nullb/gpt_same"
+
+struct slow_readv {
+	int fd;
+	struct iovec iov[2];
+	ssize_t ret;
+};
+
+static void *slow_readv_fn(void *arg)
+{
+	struct slow_readv *sr = arg;
+
+	sr->ret = preadv(sr->fd, sr->iov, 2, 0);
+	return NULL;
+}
+
+/*
+ * An O_DIRECT readv whose two 512-byte iovecs share page 5 of a THP, held
+ * in flight by a null_blk device that completes after 2 s, while an
+ * io_uring buffer holds a pin on page 1 of the same THP. bio merges the
+ * second iovec into the first one's bvec and drops its extra pin of page
+ * 5: while the read is in flight page 5 holds exactly one pin and page 1
+ * keeps its own, and after it only page 1 is pinned.
+ */
+TEST_F(gpt, readv_same_page_thp_in_flight)
+{
+	const size_t size = 2 << 20;
+	struct slow_readv sr = { 0 };
+	unsigned long pfn1, pfn5;
+	char *pinned, *buf;
+	pthread_t thread;
+	int ring, lt, i;
+	long pins5 = 0;
+
+	if (access("/sys/kernel/config/nullb", F_OK))
+		SKIP(return, "no null_blk configfs");
+	buf = map_anon(size, size, 1);
+	ASSERT_NE(NULL, buf);
+	if (!thp_backed(buf, size))
+		SKIP(return, "no THP for the buffer");
+	ring = uring_setup();
+	if (ring < 0)
+		SKIP(return, "io_uring_setup: %s", strerror(errno));
+	ASSERT_EQ(0, uring_register(ring, buf + page_size, page_size));
+	pfn1 = pfn_of(buf + page_size);
+	pfn5 = pfn_of(buf + 5 * page_size);
+
+	mkdir(NULLB_SAME, 0755);
+	ASSERT_EQ(0, write_str(NULLB_SAME "/irqmode", "2"));
+	ASSERT_EQ(0, write_str(NULLB_SAME "/completion_nsec", "2000000000"));
+	ASSERT_EQ(0, write_str(NULLB_SAME "/power", "1"));
+	for (i = 0; i < 100 && access("/dev/gpt_same", F_OK); i++)
+		usleep(10000);
+	sr.fd = open("/dev/gpt_same", O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, sr.fd);
+	sr.iov[0].iov_base = buf + 5 * page_size;
+	sr.iov[0].iov_len = 512;
+	sr.iov[1].iov_base = buf + 5 * page_size + 512;
+	sr.iov[1].iov_len = 512;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_readv_fn, &sr));
+
+	for (i = 0; i < 100 && !pins5; i++) {
+		usleep(10000);
+		pinned = read_file(GPT_DIR "pinned");
+		ASSERT_NE(NULL, pinned);
+		pins5 = pinned_entry(pinned, pfn5, &lt);
+		if (pins5) {
+			EXPECT_EQ(1, pins5);
+			EXPECT_FALSE(lt);
+			EXPECT_EQ(1, pinned_entry(pinned, pfn1, &lt)) {
+				TH_LOG("page 1 lost its pin:\n%s", pinned);
+			}
+			EXPECT_TRUE(lt);
+		}
+		free(pinned);
+	}
+	EXPECT_EQ(1, pins5);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(1024, sr.ret);
+
+	pinned = read_file(GPT_DIR "pinned");
+	ASSERT_NE(NULL, pinned);
+	EXPECT_EQ(0, pinned_entry(pinned, pfn5, &lt));
+	EXPECT_EQ(1, pinned_entry(pinned, pfn1, &lt));
+	free(pinned);
+	close(sr.fd);
+	write_str(NULLB_SAME "/power", "0");
+	rmdir(NULLB_SAME);
+	ASSERT_EQ(0, uring_unregister(ring));
+	close(ring);
+	munmap(buf, size);
+}
+
+/* === Stress ============================================================== */
+
+/*
+ * Threads pin and unpin through every path at once for a bounded time
+ * (GPT_STRESS_SECS, default 20): io_uring fixed buffers (4 KiB pages, a
+ * buffer straddling two THPs at an odd offset, hugetlb), O_DIRECT reads,
+ * fork with pins held, MADV_DONTNEED and munmap of pinned THPs, udmabuf,
+ * and, when booted with movablecore=, offlining and onlining movable memory
+ * blocks. Meanwhile verify must never find a mismatch; afterwards the
+ * fixture checks that every counter is back, pins_total and unpins_total
+ * moved together, and no misuse was counted.
+ */
+struct stress {
+	volatile int stop;
+	char *shared;		/* one THP every worker pins pieces of */
+	long loops[8];
+	long failures;
+	char why[256];
+};
+
+static void stress_fail(struct stress *st, const char *what)
+{
+	if (!__atomic_fetch_add(&st->failures, 1, __ATOMIC_RELAXED))
+		snprintf(st->why, sizeof(st->why), "%s: %s", what,
+			 strerror(errno));
+}
+
+static void *stress_uring(void *arg)
+{
+	struct stress *st = arg;
+	const size_t thp = 2 << 20;
+	char *small, *two, *huge;
+	long n;
+	int ring;
+
+	ring = uring_setup();
+	if (ring < 0)
+		return NULL;
+	small = map_anon(8 * page_size, page_size, 0);
+	two = map_anon(2 * thp, thp, 1);
+	huge = mmap(NULL, thp, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == MAP_FAILED)
+		huge = NULL;
+	else
+		memset(huge, 1, thp);
+	for (n = 0; !st->stop; n++) {
+		struct iovec iov[3] = {
+			{ small, 8 * page_size },
+			/* Straddles the two THPs at an odd offset. */
+			{ two + thp / 2 + 100, thp },
+			{ st->shared + (n % 64) * page_size + 8, 3 * page_size },
+		};
+		unsigned int nr = 3;
+
+		if (huge && n % 3 == 2) {
+			iov[0].iov_base = huge + (n % 500) * page_size;
+			iov[0].iov_len = 4 * page_size;
+		}
+		if (uring_register_iov(ring, iov, nr)) {
+			stress_fail(st, "io_uring register");
+			break;
+		}
+		if (n % 2 && uring_drop_slot(ring, n % nr))
+			stress_fail(st, "io_uring update");
+		if (uring_unregister(ring))
+			stress_fail(st, "io_uring unregister");
+		st->loops[0]++;
+	}
+	close(ring);
+	munmap(small, 8 * page_size);
+	munmap(two, 2 * thp);
+	if (huge)
+		munmap(huge, thp);
+	return NULL;
+}
+
+static void *stress_odirect(void *arg)
+{
+	struct stress *st = arg;
+	char *small;
+	long n;
+	int fd;
+
+	fd = open(NULLB, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		return NULL;
+	small = map_anon(16 * page_size, page_size, 0);
+	for (n = 0; !st->stop; n++) {
+		char *dst = n & 1 ? small : st->shared + (n % 480) * page_size;
+		struct iovec iov[2] = {
+			/* Two iovecs in one page: bio's same-page merge. */
+			{ dst + 512, 512 }, { dst + 1024, 1024 + 3 * page_size },
+		};
+
+		if (preadv(fd, iov, 2, (n % 64) * page_size) < 0)
+			stress_fail(st, "O_DIRECT preadv");
+		st->loops[1]++;
+	}
+	close(fd);
+	munmap(small, 16 * page_size);
+	return NULL;
+}
+
+static void *stress_fork(void *arg)
+{
+	struct stress *st = arg;
+	int ring, status;
+	char *buf;
+	pid_t pid;
+
+	ring = uring_setup();
+	if (ring < 0)
+		return NULL;
+	buf = map_anon(8 * page_size, page_size, 0);
+	while (!st->stop) {
+		if (uring_register(ring, buf, 8 * page_size)) {
+			stress_fail(st, "fork: register");
+			break;
+		}
+		pid = fork();
+		if (!pid) {
+			memset(buf, 9, 8 * page_size);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+		if (uring_unregister(ring))
+			stress_fail(st, "fork: unregister");
+		st->loops[2]++;
+	}
+	close(ring);
+	munmap(buf, 8 * page_size);
+	return NULL;
+}
+
+static void *stress_thp_unmap(void *arg)
+{
+	struct stress *st = arg;
+	const size_t thp = 2 << 20;
+	int ring;
+	long n;
+
+	ring = uring_setup();
+	if (ring < 0)
+		return NULL;
+	for (n = 0; !st->stop; n++) {
+		char *buf = map_anon(thp, thp, 1);
+
+		if (!buf)
+			break;
+		if (uring_register(ring, buf + (n % 300) * page_size,
+				   17 * page_size)) {
+			stress_fail(st, "thp: register");
+			break;
+		}
+		/* Whole THPs only: no partial unmap to split. */
+		if (n & 1)
+			madvise(buf, thp, MADV_DONTNEED);
+		munmap(buf, thp);
+		if (uring_unregister(ring))
+			stress_fail(st, "thp: unregister");
+		st->loops[3]++;
+	}
+	close(ring);
+	return NULL;
+}
+
+static void *stress_udmabuf(void *arg)
+{
+	struct stress *st = arg;
+	const long npages = 16;
+	int dev, memfd;
+	char *map;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0)
+		return NULL;
+	memfd = memfd_create("gpt_stress", MFD_ALLOW_SEALING);
+	if (memfd < 0 || ftruncate(memfd, npages * page_size) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		stress_fail(st, "udmabuf: memfd");
+		return NULL;
+	}
+	/* Fault the pages in first (memfd_pin_folios() wants them there). */
+	map = mmap(NULL, npages * page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, memfd, 0);
+	if (map == MAP_FAILED) {
+		stress_fail(st, "udmabuf: mmap");
+		return NULL;
+	}
+	memset(map, 3, npages * page_size);
+	while (!st->stop) {
+		struct udmabuf_create create = {
+			.memfd = memfd, .size = npages * page_size,
+		};
+		int buf = ioctl(dev, UDMABUF_CREATE, &create);
+
+		if (buf < 0) {
+			stress_fail(st, "udmabuf: create");
+			break;
+		}
+		close(buf);
+		st->loops[4]++;
+	}
+	munmap(map, npages * page_size);
+	close(memfd);
+	close(dev);
+	return NULL;
+}
+
+/* Movable memory blocks, but not the last one (it may have a hole). */
+static int movable_blocks(unsigned long *blocks, int max)
+{
+	unsigned long last = last_memory_block(), b;
+	char path[256], *zones;
+	int n = 0;
+
+	for (b = 0; b < last && n < max; b++) {
+		snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/valid_zones", b);
+		zones = read_file(path);
+		if (zones && !strncmp(zones, "Movable", 7))
+			blocks[n++] = b;
+		free(zones);
+	}
+	return n;
+}
+
+static void *stress_offline(void *arg)
+{
+	struct stress *st = arg;
+	unsigned long blocks[64];
+	char path[256];
+	int n, status;
+	long k;
+	pid_t pid;
+
+	n = movable_blocks(blocks, 64);
+	for (k = 0; n && !st->stop; k++) {
+		snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/state",
+			 blocks[k % n]);
+		/* Offlining retries while pinned pages block it: bound it. */
+		pid = fork();
+		if (!pid)
+			_exit(write_str(path, "offline") ? 1 : 0);
+		if (pid < 0)
+			break;
+		usleep(500000);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		write_str(path, "online_movable");
+		st->loops[5]++;
+	}
+	return NULL;
+}
+
+TEST_F(gpt, stress)
+{
+	void *(*workers[])(void *) = {
+		stress_uring, stress_odirect, stress_fork, stress_thp_unmap,
+		stress_udmabuf, stress_offline,
+	};
+	const int nr = sizeof(workers) / sizeof(workers[0]);
+	const char *env = getenv("GPT_STRESS_SECS");
+	int secs = env ? atoi(env) : 20;
+	struct stress st = { 0 };
+	pthread_t threads[8];
+	long reads = 0, bad = 0;
+	char *verify, *cmdline;
+	time_t end;
+	int i, offline;
+
+	cmdline = read_file("/proc/cmdline");
+	ASSERT_NE(NULL, cmdline);
+	offline = !!strstr(cmdline, "movablecore=");
+	free(cmdline);
+	st.shared = map_anon(2 << 20, 2 << 20, 1);
+	ASSERT_NE(NULL, st.shared);
+	for (i = 0; i < nr; i++) {
+		if (workers[i] == stress_offline && !offline)
+			continue;
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, workers[i], &st));
+	}
+	end = time(NULL) + secs;
+	while (time(NULL) < end) {
+		verify = read_file(GPT_DIR "verify");
+		ASSERT_NE(NULL, verify);
+		if (!strstr(verify, " mismatches 0\n")) {
+			if (!bad++)
+				TH_LOG("verify during the stress:\n%s", verify);
+		}
+		free(verify);
+		reads++;
+	}
+	st.stop = 1;
+	for (i = 0; i < nr; i++)
+		if (workers[i] != stress_offline || offline)
+			pthread_join(threads[i], NULL);
+	TH_LOG("%d s: %ld io_uring, %ld O_DIRECT, %ld fork, %ld THP unmap, %ld udmabuf, %ld offline rounds; verify read %ld times",
+	       secs, st.loops[0], st.loops[1], st.loops[2], st.loops[3],
+	       st.loops[4], st.loops[5], reads);
+	EXPECT_EQ(0, st.failures) {
+		TH_LOG("first failure: %s", st.why);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, reads);
+	EXPECT_LT(0, st.loops[0]);
+	munmap(st.shared, 2 << 20);
 }
 
 TEST_HARNESS_MAIN
