@@ -5,7 +5,7 @@
 . /jobs/common.sh
 setup_devices
 section "kselftest gup_pin_tracking: offline_blocked_by_pin, stress"
-/bin/gup_pin_tracking -t offline_blocked_by_pin
+/bin/gup_pin_tracking -t offline_blocked_by_pin -t stale_short_term_pin
 rc=$?
 GPT_STRESS_SECS=${GPT_STRESS_SECS:-20} /bin/gup_pin_tracking -t stress || rc=1
 section "kernel log of the offline attempts"
