@@ -43,6 +43,12 @@
 #include "gup_pin_tracking_internal.h"
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/gup_pin_tracking.h>
+EXPORT_TRACEPOINT_SYMBOL_GPL(pin);
+EXPORT_TRACEPOINT_SYMBOL_GPL(unpin);
+EXPORT_TRACEPOINT_SYMBOL_GPL(misuse);
+
 /* === Boot switch ========================================================== */
 
 enum gpt_mode {
@@ -279,6 +285,7 @@ static noinline void gpt_report(const struct gpt_delta *d)
 static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
 		       unsigned long pfn, const char *what)
 {
+	trace_misuse(pfn, what);
 	d->errors++;
 	if (gp->state & GPT_REPORTED)
 		return;
@@ -315,6 +322,7 @@ static __always_inline void gpt_finish(const struct gpt_delta *d,
 
 /* Who takes a pin: set up once per pin call. */
 struct gpt_pinner {
+	unsigned long ip;		/* the hook's caller, for the events */
 	u32 now;			/* (u32)jiffies */
 	u32 tgid;			/* stacks mode */
 	depot_stack_handle_t stack;	/* stacks mode */
@@ -360,6 +368,8 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
 	}
 	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
 	WRITE_ONCE(gp->pinned_at, who->now);
+	trace_pin(pfn, (state & GPT_COUNT_MASK) + 1, state & GPT_LONGTERM,
+		  who->ip);
 	if (gup_pin_tracking_stacks) {
 		WRITE_ONCE(gp->stack, who->stack);
 		WRITE_ONCE(gp->tgid, who->tgid);
@@ -412,9 +422,11 @@ static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
  */
 static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
 				      struct page *page, unsigned long pfn,
-				      u32 refs, const char *what)
+				      u32 refs, const char *what,
+				      unsigned long ip)
 {
-	u32 count = gp->state & GPT_COUNT_MASK;
+	u32 state = gp->state;
+	u32 count = state & GPT_COUNT_MASK;
 	u32 drop = min(count, refs);
 
 	if (likely(drop)) {
@@ -422,6 +434,7 @@ static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
 			gpt_misuse(d, gp, pfn,
 				   "pin references dropped with put_page() on");
 		gpt_drop(d, gp, pfn, drop);
+		trace_unpin(pfn, count - drop, state & GPT_LONGTERM, ip);
 	}
 	if (unlikely(drop != refs))
 		gpt_misuse(d, gp, pfn, what);
@@ -430,13 +443,14 @@ static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
 static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_page *gp,
 				      struct page *page, unsigned long pfn,
 				      enum gpt_op op,
-				      const struct gpt_pinner *who)
+				      const struct gpt_pinner *who,
+				      unsigned long ip)
 {
 	if (op == GPT_OP_PIN)
 		gpt_pin_one(d, gp, pfn, who);
 	else
 		gpt_unpin(d, gp, page, pfn, 1,
-			  "unpin of a page that has no tracked pin,");
+			  "unpin of a page that has no tracked pin,", ip);
 }
 
 /*
@@ -446,7 +460,8 @@ static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_page *gp,
 static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 					   struct page **pages,
 					   unsigned long npages, enum gpt_op op,
-					   const struct gpt_pinner *who)
+					   const struct gpt_pinner *who,
+					   unsigned long ip)
 {
 	unsigned long i = 0;
 
@@ -471,7 +486,8 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 		lock = gpt_lock(pfn);
 		spin_lock_irqsave(lock, flags);
 		for (;;) {
-			gpt_apply(d, gpt_entry(origin, pfn), page, pfn, op, who);
+			gpt_apply(d, gpt_entry(origin, pfn), page, pfn, op, who,
+				  ip);
 			if (i == npages || ++run == GPT_RUN_MAX)
 				break;
 			page = pages[i];
@@ -490,7 +506,7 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 
 /* Drop one pin from each of the @npages pages from @pfn on. */
 static void gpt_unpin_range(struct gpt_delta *d, unsigned long pfn,
-			    unsigned long npages)
+			    unsigned long npages, unsigned long ip)
 {
 	while (npages) {
 		unsigned long len = gpt_chunk_len(pfn, npages);
@@ -509,7 +525,8 @@ static void gpt_unpin_range(struct gpt_delta *d, unsigned long pfn,
 		spin_lock_irqsave(lock, flags);
 		for (; pfn < end; pfn++)
 			gpt_unpin(d, gpt_entry(origin, pfn), pfn_to_page(pfn),
-				  pfn, 1, "unpin of a page that has no tracked pin,");
+				  pfn, 1, "unpin of a page that has no tracked pin,",
+				  ip);
 		spin_unlock_irqrestore(lock, flags);
 		page_ext_put(page_ext);
 	}
@@ -517,8 +534,10 @@ static void gpt_unpin_range(struct gpt_delta *d, unsigned long pfn,
 
 /* The pinner of a pin call made now with @gup_flags. */
 static __always_inline void gpt_pinner_init(struct gpt_pinner *who,
-					    unsigned int gup_flags)
+					    unsigned int gup_flags,
+					    unsigned long ip)
 {
+	who->ip = ip;
 	who->now = (u32)jiffies;
 	who->longterm = gup_flags & FOLL_LONGTERM;
 	who->stack = 0;
@@ -530,6 +549,22 @@ static __always_inline void gpt_pinner_init(struct gpt_pinner *who,
 }
 
 /* === Hooks ================================================================ */
+
+static __always_inline void gpt_pin_pages(struct page **pages,
+					  unsigned long npages,
+					  unsigned int gup_flags,
+					  unsigned long ip)
+{
+	struct gpt_pinner who;
+	struct gpt_delta d;
+
+	if (!(gup_flags & FOLL_PIN))
+		return;
+	gpt_pinner_init(&who, gup_flags, ip);
+	gpt_delta_init(&d);
+	gpt_walk_pages(&d, pages, npages, GPT_OP_PIN, &who, ip);
+	gpt_finish(&d, GPT_EV_PIN);
+}
 
 /**
  * __gup_pin_track_pages() - Count pins handed back by a pin entry point.
@@ -545,15 +580,7 @@ static __always_inline void gpt_pinner_init(struct gpt_pinner *who,
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 			   unsigned int gup_flags)
 {
-	struct gpt_pinner who;
-	struct gpt_delta d;
-
-	if (!(gup_flags & FOLL_PIN))
-		return;
-	gpt_pinner_init(&who, gup_flags);
-	gpt_delta_init(&d);
-	gpt_walk_pages(&d, pages, npages, GPT_OP_PIN, &who);
-	gpt_finish(&d, GPT_EV_PIN);
+	gpt_pin_pages(pages, npages, gup_flags, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
 
@@ -568,7 +595,7 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
 {
 	struct page *page = &folio->page;
 
-	__gup_pin_track_pages(&page, 1, gup_flags | FOLL_PIN);
+	gpt_pin_pages(&page, 1, gup_flags | FOLL_PIN, _RET_IP_);
 }
 
 /**
@@ -579,7 +606,7 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
  */
 void __gup_pin_track_added(struct page *page)
 {
-	__gup_pin_track_pages(&page, 1, FOLL_PIN);
+	gpt_pin_pages(&page, 1, FOLL_PIN, _RET_IP_);
 }
 
 /**
@@ -597,7 +624,7 @@ void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 	struct gpt_delta d;
 
 	gpt_delta_init(&d);
-	gpt_walk_pages(&d, pages, npages, GPT_OP_UNPIN, NULL);
+	gpt_walk_pages(&d, pages, npages, GPT_OP_UNPIN, NULL, _RET_IP_);
 	gpt_finish(&d, GPT_EV_UNPIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
@@ -617,22 +644,13 @@ void __gup_unpin_track_range(struct page *page, unsigned long npages)
 	if (is_zero_pfn(pfn))
 		return;
 	gpt_delta_init(&d);
-	gpt_unpin_range(&d, pfn, npages);
+	gpt_unpin_range(&d, pfn, npages, _RET_IP_);
 	gpt_finish(&d, GPT_EV_UNPIN);
 }
 
-/**
- * __gup_unpin_track_folio() - Account a release that names only a folio.
- * @folio: The folio.
- * @refs: Number of pins released.
- *
- * Only a folio-level pin (memfd_pin_folios()) is released this way, and it
- * is counted on the folio's first page: the pins are taken from there. A
- * release of more pins than that page holds is reported.
- *
- * Context: Any context; takes a bucket lock with interrupts off.
- */
-void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
+/* Release @refs folio-level pins of @folio from its first page. */
+static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
+			    unsigned long ip)
 {
 	struct page *page = &folio->page;
 	unsigned long pfn = folio_pfn(folio);
@@ -651,10 +669,26 @@ void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
 	spin_lock_irqsave(lock, flags);
 	gpt_unpin(&d, gpt_page(page_ext), page, pfn,
 		  min_t(unsigned long, refs, GPT_COUNT_MASK),
-		  "unpin of more pins than the folio holds,");
+		  "unpin of more pins than the folio holds,", ip);
 	spin_unlock_irqrestore(lock, flags);
 	page_ext_put(page_ext);
 	gpt_finish(&d, GPT_EV_UNPIN);
+}
+
+/**
+ * __gup_unpin_track_folio() - Account a release that names only a folio.
+ * @folio: The folio.
+ * @refs: Number of pins released.
+ *
+ * Only a folio-level pin (memfd_pin_folios()) is released this way, and it
+ * is counted on the folio's first page: the pins are taken from there. A
+ * release of more pins than that page holds is reported.
+ *
+ * Context: Any context; takes a bucket lock with interrupts off.
+ */
+void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
+{
+	gpt_unpin_folio(folio, refs, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
 
@@ -674,7 +708,7 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 			if (folios[i] != folios[j])
 				break;
 		if (folios[i])
-			__gup_unpin_track_folio(folios[i], j - i);
+			gpt_unpin_folio(folios[i], j - i, _RET_IP_);
 	}
 }
 

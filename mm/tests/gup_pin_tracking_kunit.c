@@ -24,6 +24,7 @@
 #include <linux/string.h>
 
 #include "../gup_pin_tracking_internal.h"
+#include <trace/events/gup_pin_tracking.h>
 #include "../internal.h"
 
 #define GPT_TEST_PAGES		16
@@ -906,6 +907,161 @@ static void gpt_test_migrate_release(struct kunit *test)
 	folio_put(folio);
 }
 
+/* === Tracepoints ======================================================== */
+
+#ifdef CONFIG_TRACEPOINTS
+#define GPT_EVENTS_MAX		8
+
+struct gpt_events {
+	unsigned int nr;
+	struct {
+		char kind;	/* 'p'in, 'u'npin, 'm'isuse */
+		unsigned long pfn;
+		unsigned int count;
+		bool longterm;
+		unsigned long ip;
+		char what[64];
+	} ev[GPT_EVENTS_MAX];
+};
+
+static void gpt_probe_page(struct gpt_events *e, char kind, unsigned long pfn,
+			   unsigned int count, bool longterm, unsigned long ip)
+{
+	if (e->nr >= GPT_EVENTS_MAX)
+		return;
+	e->ev[e->nr].kind = kind;
+	e->ev[e->nr].pfn = pfn;
+	e->ev[e->nr].count = count;
+	e->ev[e->nr].longterm = longterm;
+	e->ev[e->nr].ip = ip;
+	e->nr++;
+}
+
+static void gpt_probe_pin(void *data, unsigned long pfn, unsigned int count,
+			  bool longterm, unsigned long ip)
+{
+	gpt_probe_page(data, 'p', pfn, count, longterm, ip);
+}
+
+static void gpt_probe_unpin(void *data, unsigned long pfn, unsigned int count,
+			    bool longterm, unsigned long ip)
+{
+	gpt_probe_page(data, 'u', pfn, count, longterm, ip);
+}
+
+static void gpt_probe_misuse(void *data, unsigned long pfn, const char *what)
+{
+	struct gpt_events *e = data;
+
+	if (e->nr >= GPT_EVENTS_MAX)
+		return;
+	e->ev[e->nr].kind = 'm';
+	e->ev[e->nr].pfn = pfn;
+	strscpy(e->ev[e->nr].what, what, sizeof(e->ev[0].what));
+	e->nr++;
+}
+
+static void gpt_unregister_misuse(void *data)
+{
+	unregister_trace_misuse(gpt_probe_misuse, data);
+	tracepoint_synchronize_unregister();
+}
+
+static void gpt_unregister_probes(void *data)
+{
+	unregister_trace_pin(gpt_probe_pin, data);
+	unregister_trace_unpin(gpt_probe_unpin, data);
+	unregister_trace_misuse(gpt_probe_misuse, data);
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * The pin, unpin and misuse events carry the page, the count after the
+ * change and the long-term flag: exactly one event per page and change.
+ */
+static void gpt_test_events(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct gpt_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	unsigned long pfn0, pfn1;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_ASSERT_EQ(test, register_trace_pin(gpt_probe_pin, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_unpin(gpt_probe_unpin, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_misuse(gpt_probe_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			gpt_unregister_probes, e), 0);
+
+	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	pfn0 = page_to_pfn(t->pages[0]);
+	pfn1 = page_to_pfn(t->pages[1]);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	unpin_user_page(t->pages[0]);
+	unpin_user_page(t->pages[0]);
+	unpin_user_page(t->pages[1]);
+	gpt_expect_reports(test);
+	gup_unpin_track_pages(&t->pages[1], 1);
+	gpt_check_reports(test, 1);
+
+	KUNIT_ASSERT_EQ(test, e->nr, 7);
+	KUNIT_EXPECT_EQ(test, e->ev[0].kind, 'p');
+	KUNIT_EXPECT_EQ(test, e->ev[0].pfn, pfn0);
+	KUNIT_EXPECT_EQ(test, e->ev[0].count, 1);
+	KUNIT_EXPECT_TRUE(test, e->ev[0].longterm);
+	KUNIT_EXPECT_EQ(test, e->ev[1].kind, 'p');
+	KUNIT_EXPECT_EQ(test, e->ev[1].pfn, pfn1);
+	KUNIT_EXPECT_EQ(test, e->ev[2].kind, 'p');
+	KUNIT_EXPECT_EQ(test, e->ev[2].pfn, pfn0);
+	KUNIT_EXPECT_EQ(test, e->ev[2].count, 2);
+	KUNIT_EXPECT_EQ(test, e->ev[3].kind, 'u');
+	KUNIT_EXPECT_EQ(test, e->ev[3].count, 1);
+	KUNIT_EXPECT_EQ(test, e->ev[4].kind, 'u');
+	KUNIT_EXPECT_EQ(test, e->ev[4].pfn, pfn0);
+	KUNIT_EXPECT_EQ(test, e->ev[4].count, 0);
+	KUNIT_EXPECT_EQ(test, e->ev[5].kind, 'u');
+	KUNIT_EXPECT_EQ(test, e->ev[5].pfn, pfn1);
+	KUNIT_EXPECT_EQ(test, e->ev[5].count, 0);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_NE(test, e->ev[i].ip, 0);
+	/* The double unpin: a misuse event, and no unpin event. */
+	KUNIT_EXPECT_EQ(test, e->ev[6].kind, 'm');
+	KUNIT_EXPECT_EQ(test, e->ev[6].pfn, pfn1);
+}
+
+/* A provoked misuse appears as a misuse event. */
+static void gpt_test_misuse_event(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct gpt_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	unpin_user_page(t->pages[0]);
+	KUNIT_ASSERT_EQ(test, register_trace_misuse(gpt_probe_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			gpt_unregister_misuse, e), 0);
+	gpt_expect_reports(test);
+	gup_unpin_track_pages(t->pages, 1);
+	gpt_check_reports(test, 1);
+	KUNIT_ASSERT_EQ(test, e->nr, 1);
+	KUNIT_EXPECT_EQ(test, e->ev[0].kind, 'm');
+	KUNIT_EXPECT_EQ(test, e->ev[0].pfn, page_to_pfn(t->pages[0]));
+	KUNIT_EXPECT_STREQ(test, e->ev[0].what,
+			   "unpin of a page that has no tracked pin,");
+}
+#else
+static void gpt_test_events(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+}
+
+static void gpt_test_misuse_event(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+}
+#endif
+
 /* === debugfs ============================================================ */
 
 static void gpt_test_stats(struct kunit *test)
@@ -1075,6 +1231,8 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_pinners),
 	KUNIT_CASE(gpt_test_stale),
 	KUNIT_CASE(gpt_test_migrate_release),
+	KUNIT_CASE(gpt_test_events),
+	KUNIT_CASE(gpt_test_misuse_event),
 	KUNIT_CASE(gpt_test_stats),
 	KUNIT_CASE(gpt_test_verify_clean),
 	KUNIT_CASE(gpt_test_verify_mismatch),

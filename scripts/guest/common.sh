@@ -13,6 +13,10 @@ show_tracking() {
 		cat $GPT/stats
 		echo "--- pinned ($(grep -c '^pfn' $GPT/pinned) pages; first 24 lines)"
 		head -n 24 $GPT/pinned
+		if [ -r $GPT/pinners ]; then
+			echo "--- pinners ($(grep -c '^pages' $GPT/pinners) stacks; first 30 lines)"
+			head -n 30 $GPT/pinners
+		fi
 		echo "--- verify"
 		tail -n 5 $GPT/verify
 	else

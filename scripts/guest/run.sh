@@ -46,6 +46,26 @@ section "gup_test: PIN_BASIC_TEST and PIN_LONGTERM_BENCHMARK"
 gup_test -b -m 16 -r 1 -n 512
 gup_test -L -m 16 -r 1 -n 512
 
+section "a short-term pin held too long: stale_secs=1, an O_DIRECT read that a slow null_blk completes after 3 s"
+SLOW=/sys/kernel/config/nullb/gpt_run_slow
+if mkdir $SLOW 2>/dev/null && echo 2 > $SLOW/irqmode &&
+   echo 3000000000 > $SLOW/completion_nsec && echo 1 > $SLOW/power; then
+	sleep 0.2
+	echo 1 > $GPT/stale_secs
+	dd if=/dev/gpt_run_slow of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
+	dd_pid=$!
+	sleep 2.5
+	grep '^pfn' $GPT/pinned | grep -v longterm | head -n 3
+	wait $dd_pid
+	echo 0 > $GPT/stale_secs
+	dmesg | grep -A 12 'short-term pin held' | tail -n 13
+	echo "stale_reports: $(stat stale_reports)"
+	echo 0 > $SLOW/power
+	rmdir $SLOW
+else
+	echo "(no null_blk configfs)"
+fi
+
 show_tracking "after every pinner finished"
 section "summary"
 total=$(($(stat pins_total) - base_total))

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -843,17 +844,21 @@ static int kmsg_find(const char *a, const char *b, const char *then,
 /*
  * Hold a pin on a page of ZONE_MOVABLE with an O_DIRECT read that a slow
  * null_blk device completes after 3 s, try to offline the memory block, and
- * expect the tracker to name the page. Needs movablecore= and configfs.
+ * expect the tracker to name the page, and once the read completes, to say
+ * that the page that blocked the offline was unpinned. Needs movablecore=
+ * and configfs. A block that refuses at once (EBUSY: the kernel placed an
+ * unmovable page there) does not tell anything: the next block is tried.
  */
+#define OFFLINE_TRIES	6
+
 TEST_F(gpt, offline_blocked_by_pin)
 {
-	struct slow_read sr = { 0 };
-	unsigned long pfn, block;
-	char path[256], needle[128];
-	unsigned long block_pages, last;
+	unsigned long pfn = 0, block, block_pages, last, tried[OFFLINE_TRIES];
+	char path[256], state[256], needle[160];
 	char *cmdline, *pinned, *bs, *zones, *area;
+	int lt, held, i, k, t, ntried = 0;
+	struct slow_read sr = { 0 };
 	pthread_t thread;
-	int lt, held, i;
 	pid_t pid;
 
 	cmdline = read_file("/proc/cmdline");
@@ -878,10 +883,6 @@ TEST_F(gpt, offline_blocked_by_pin)
 	sr.fd = open(path, O_RDONLY | O_DIRECT);
 	ASSERT_LE(0, sr.fd);
 
-	/*
-	 * Pick a page of a movable block that is not the last one: the last
-	 * block usually has a firmware hole, and offlining refuses holes.
-	 */
 	bs = read_file(MEMORY_SYS "block_size_bytes");
 	ASSERT_NE(NULL, bs);
 	block_pages = strtoul(bs, NULL, 16) / page_size;
@@ -889,72 +890,100 @@ TEST_F(gpt, offline_blocked_by_pin)
 	last = last_memory_block();
 	area = map_anon(BUF_PAGES * page_size, page_size, 0);
 	ASSERT_NE(NULL, area);
-	sr.buf = NULL;
-	for (i = 0; i < BUF_PAGES && !sr.buf; i++) {
-		pfn = pfn_of(area + i * page_size);
-		block = pfn / block_pages;
-		if (!pfn || block >= last)
-			continue;
-		snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/valid_zones",
-			 block);
-		zones = read_file(path);
-		if (zones && strstr(zones, "Movable"))
-			sr.buf = area + i * page_size;
-		free(zones);
-	}
-	if (!sr.buf)
-		SKIP(return, "no page of the buffer in a whole ZONE_MOVABLE block");
 
-	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
-	for (i = 0; i < 100; i++) {
-		pinned = read_file(GPT_DIR "pinned");
-		ASSERT_NE(NULL, pinned);
-		held = pinned_entry(pinned, pfn, &lt) == 1;
-		free(pinned);
-		if (held)
+	for (t = 0; t < OFFLINE_TRIES; t++) {
+		/*
+		 * A page of a movable block not tried yet, and not the last
+		 * block: it usually has a firmware hole, which offlining
+		 * refuses.
+		 */
+		sr.buf = NULL;
+		for (i = 0; i < BUF_PAGES && !sr.buf; i++) {
+			pfn = pfn_of(area + i * page_size);
+			block = pfn / block_pages;
+			if (!pfn || block >= last)
+				continue;
+			for (k = 0; k < ntried && tried[k] != block; k++)
+				;
+			if (k < ntried)
+				continue;
+			snprintf(path, sizeof(path),
+				 MEMORY_SYS "memory%lu/valid_zones", block);
+			zones = read_file(path);
+			if (zones && strstr(zones, "Movable"))
+				sr.buf = area + i * page_size;
+			free(zones);
+		}
+		if (!sr.buf)
 			break;
-		usleep(10000);
-	}
-	ASSERT_LT(i, 100);
+		tried[ntried++] = block;
 
-	/* Offlining retries until a fatal signal: kill it after a second. */
-	snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/state", block);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(write_str(path, "offline") ? errno : 0);
-	sleep(2);
-	kill(pid, SIGKILL);
-	ASSERT_EQ(pid, waitpid(pid, &held, 0));
-	/* Killed while retrying, not failed at once, nor succeeded. */
-	EXPECT_TRUE(WIFSIGNALED(held)) {
-		TH_LOG("offline returned: %s", strerror(WEXITSTATUS(held)));
-	}
+		ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
+		for (i = 0; i < 100; i++) {
+			pinned = read_file(GPT_DIR "pinned");
+			ASSERT_NE(NULL, pinned);
+			held = pinned_entry(pinned, pfn, &lt) == 1;
+			free(pinned);
+			if (held)
+				break;
+			usleep(10000);
+		}
+		ASSERT_LT(i, 100);
 
-	snprintf(needle, sizeof(needle),
-		 "gup_pin_tracking: memory offline: migration blocked by pinned pfn 0x%lx pins 1",
-		 pfn);
-	EXPECT_TRUE(kmsg_has(needle)) {
-		TH_LOG("no '%s' in the kernel log", needle);
-	}
-	ASSERT_EQ(0, pthread_join(thread, NULL));
-	EXPECT_EQ((ssize_t)page_size, sr.ret);
-	/* The read completed: the log says the blocking pin went. */
-	snprintf(needle, sizeof(needle),
-		 "gup_pin_tracking: pfn 0x%lx that blocked memory offline was unpinned after ",
-		 pfn);
-	EXPECT_TRUE(kmsg_has(needle)) {
-		TH_LOG("no '%s' in the kernel log", needle);
+		/* Offlining retries until a fatal signal: kill it after 2 s. */
+		snprintf(state, sizeof(state), MEMORY_SYS "memory%lu/state",
+			 block);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(write_str(state, "offline") ? errno : 0);
+		for (i = 0; i < 20; i++) {
+			usleep(100000);
+			if (waitpid(pid, &held, WNOHANG) == pid)
+				break;
+		}
+		if (i < 20) {
+			/* Refused at once, or offlined: try another block. */
+			TH_LOG("block %lu: offline returned %s at once", block,
+			       WIFEXITED(held) ? strerror(WEXITSTATUS(held)) : "?");
+			write_str(state, "online_movable");
+			ASSERT_EQ(0, pthread_join(thread, NULL));
+			continue;
+		}
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &held, 0));
+		/* Killed while retrying: the pin held it up. */
+		EXPECT_TRUE(WIFSIGNALED(held));
+
+		snprintf(needle, sizeof(needle),
+			 "gup_pin_tracking: memory offline: migration blocked by pinned pfn 0x%lx pins 1 age ",
+			 pfn);
+		EXPECT_TRUE(kmsg_has(needle)) {
+			TH_LOG("no '%s' in the kernel log", needle);
+		}
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		EXPECT_EQ((ssize_t)page_size, sr.ret);
+		/* The read completed: the log says the blocking pin went. */
+		snprintf(needle, sizeof(needle),
+			 "gup_pin_tracking: pfn 0x%lx that blocked memory offline was unpinned after ",
+			 pfn);
+		EXPECT_TRUE(kmsg_has(needle)) {
+			TH_LOG("no '%s' in the kernel log", needle);
+		}
+		/* The block is still online. */
+		pinned = read_file(state);
+		ASSERT_NE(NULL, pinned);
+		EXPECT_EQ(0, strncmp(pinned, "online", 6));
+		free(pinned);
+		break;
 	}
 	close(sr.fd);
 	munmap(area, BUF_PAGES * page_size);
 	write_str(NULLB_CFG "/power", "0");
 	rmdir(NULLB_CFG);
-	/* The block is still online. */
-	pinned = read_file(path);
-	ASSERT_NE(NULL, pinned);
-	EXPECT_EQ(0, strncmp(pinned, "online", 6));
-	free(pinned);
+	if (!sr.buf || t == OFFLINE_TRIES)
+		SKIP(return, "no movable block of the buffer could be tried (%d refused at once)",
+		     ntried);
 }
 
 /* === Two iovecs in one page, in flight ================================== */
@@ -1050,6 +1079,87 @@ TEST_F(gpt, readv_same_page_thp_in_flight)
 	ASSERT_EQ(0, uring_unregister(ring));
 	close(ring);
 	munmap(buf, size);
+}
+
+/* === Tracepoints ======================================================== */
+
+#define TRACEFS		"/sys/kernel/tracing/"
+
+/* Number of trace lines that hold @needle. */
+static long trace_count(const char *trace, const char *needle)
+{
+	const char *p = trace;
+	long n = 0;
+
+	while ((p = strstr(p, needle))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * With the gup_pin_tracking events enabled through tracefs, an io_uring
+ * registration of four pages and an O_DIRECT read into two others leave
+ * exactly one pin and one unpin event per page, with the count after the
+ * change and the long-term flag.
+ */
+TEST_F(gpt, trace_events)
+{
+	char *buf, *trace, want[96];
+	unsigned long pfn[6];
+	int ring, fd, i;
+
+	if (access(TRACEFS "events", F_OK))
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (access(TRACEFS "events/gup_pin_tracking/enable", W_OK))
+		SKIP(return, "no gup_pin_tracking events in tracefs");
+	fd = open(NULLB, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		SKIP(return, NULLB ": %s", strerror(errno));
+	ring = uring_setup();
+	if (ring < 0)
+		SKIP(return, "io_uring_setup: %s", strerror(errno));
+	buf = map_anon(6 * page_size, page_size, 0);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < 6; i++) {
+		pfn[i] = pfn_of(buf + i * page_size);
+		ASSERT_NE(0, pfn[i]);
+	}
+
+	ASSERT_EQ(0, write_str(TRACEFS "tracing_on", "0"));
+	ASSERT_EQ(0, write_str(TRACEFS "trace", "\n"));
+	ASSERT_EQ(0, write_str(TRACEFS "events/gup_pin_tracking/enable", "1"));
+	ASSERT_EQ(0, write_str(TRACEFS "tracing_on", "1"));
+	ASSERT_EQ(0, uring_register(ring, buf, 4 * page_size));
+	ASSERT_EQ(0, uring_unregister(ring));
+	ASSERT_EQ(2 * page_size, pread(fd, buf + 4 * page_size,
+				       2 * page_size, 0));
+	ASSERT_EQ(0, write_str(TRACEFS "tracing_on", "0"));
+	ASSERT_EQ(0, write_str(TRACEFS "events/gup_pin_tracking/enable", "0"));
+	trace = read_file(TRACEFS "trace");
+	ASSERT_NE(NULL, trace);
+
+	for (i = 0; i < 6; i++) {
+		int lt = i < 4;
+
+		snprintf(want, sizeof(want), " pin: pfn=0x%lx count=1 longterm=%d ",
+			 pfn[i], lt);
+		EXPECT_EQ(1, trace_count(trace, want)) {
+			TH_LOG("'%s' in the trace:\n%s", want, trace);
+		}
+		snprintf(want, sizeof(want), " unpin: pfn=0x%lx count=0 longterm=%d ",
+			 pfn[i], lt);
+		EXPECT_EQ(1, trace_count(trace, want));
+		snprintf(want, sizeof(want), "pin: pfn=0x%lx ", pfn[i]);
+		/* " pin: " and " unpin: " lines, nothing else for the page. */
+		EXPECT_EQ(2, trace_count(trace, want));
+	}
+	EXPECT_EQ(0, trace_count(trace, " misuse: "));
+	free(trace);
+	close(ring);
+	close(fd);
+	munmap(buf, 6 * page_size);
 }
 
 /* === Stress ============================================================== */
