@@ -42,6 +42,10 @@ gcc $CFLAGS -o "$ROOT/bin/gup_test" "$ST/mm/gup_test.c" "$ST/mm/vm_util.c" \
 gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking" "$ST/mm/gup_pin_tracking.c" \
 	2> "$BUILD/gup_pin_tracking.cc.log" ||
 	{ cat "$BUILD/gup_pin_tracking.cc.log" >&2; die "selftest build failed"; }
+# shellcheck disable=SC2086
+gcc $CFLAGS -o "$ROOT/bin/hold_pins" "$TOP/scripts/guest/hold_pins.c" \
+	2> "$BUILD/hold_pins.cc.log" ||
+	{ cat "$BUILD/hold_pins.cc.log" >&2; die "hold_pins build failed"; }
 
 # Written aside and renamed: a guest booting meanwhile reads a whole file.
 (cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/initramfs.cpio.gz.tmp"

@@ -50,7 +50,7 @@ step() {
 
 step 0001-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
 	"include/linux/gup_pin_tracking.h mm/gup_pin_tracking.c \
-	 mm/gup_pin_tracking_internal.h"
+	 mm/gup_pin_tracking_internal.h include/trace/events/gup_pin_tracking.h"
 "${G[@]}" commit -q --amend -F - <<'MSG'
 mm/gup_pin_tracking: track FOLL_PIN pins of every page in page_ext
 
@@ -68,14 +68,19 @@ of one chunk, so the pages of a THP or a bio segment cost one page_ext
 lookup and one lock acquisition; chunks never cross a memory section.
 Every release names the page it releases and takes the pin from that
 page only: a release that finds no pin there is reported with that
-page's own pinner, never hidden by borrowing another page's pin. The hooks are static-key inline wrappers in
-include/linux/gup_pin_tracking.h with empty stubs when
-CONFIG_GUP_PIN_TRACKING=n. gup_pin_tracking=off (the default) reserves
-no page_ext memory; =on costs 8 bytes a page (the state word and the
-time of the last pin), =stacks 16 and keeps the last pinner's stack in
-stackdepot and its thread group. Entries stay 8-byte aligned for the
-page_ext clients after this one. Later patches add the hooks and the
-debugfs files.
+page's own pinner, never hidden by borrowing another page's pin. The
+hooks are static-key inline wrappers in include/linux/gup_pin_tracking.h
+with empty stubs when CONFIG_GUP_PIN_TRACKING=n.
+
+gup_pin_tracking=off (the default) reserves no page_ext memory; =on
+costs 8 bytes a page (the state word and the time of the last pin),
+=stacks 16 and also keeps the last pinner's stack (in stackdepot) and
+thread group. Entries stay 8-byte aligned for the page_ext clients after
+this one. A deferrable scan reports short-term pins held longer than
+gup_pin_tracking.stale_secs, and a page that blocked a migration is
+remembered until its last unpin. Every counted pin and unpin, and every
+misuse, is also a gup_pin_tracking:pin, :unpin or :misuse trace event.
+Later patches add the hooks and the debugfs files.
 
 This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),
 which kept the flag and count in struct page under a zone lock.
@@ -94,14 +99,16 @@ step 0009-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
 step 0010-selftests-mm-build-the-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0011-Documentation-mm-list-gup_pin_tracking.patch \
+step 0011-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
+	"scripts/gdb/linux/gup_pin_tracking.py"
+step 0012-Documentation-mm-list-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
 step - "kernel/configs/gup_pin_tracking.config" \
 	"kernel/configs: add gup_pin_tracking.config" \
 "
 A fragment for debug kernels that want GUP pin tracking on from boot:
 make gup_pin_tracking.config on top of a distro's debug configuration."
-step 0012-MAINTAINERS-add-GUP-pin-tracking.patch ""
+step 0013-MAINTAINERS-add-GUP-pin-tracking.patch ""
 
 rm -rf "$OUT"
 "${G[@]}" format-patch -q --cover-letter --base=base -o "$OUT" base..series

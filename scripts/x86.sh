@@ -59,4 +59,8 @@ grep -E '(gup_pin_tracking[^ :]*|mm/gup\.c|block/bio\.c|mm/page_alloc\.c|mm/debu
 	"$O/build.log" >&2 && say "warning: the compiler warned about our files (above)"
 make -s -C "$TREE" O="$O" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage ||
 	die "kernel build failed in $O"
+if grep -q '^CONFIG_GDB_SCRIPTS=y' "$O/.config"; then
+	make -s -C "$TREE" O="$O" ARCH=x86_64 scripts_gdb ||
+		die "make scripts_gdb failed in $O"
+fi
 say "kernel built in $(( $(date +%s) - start ))s: $(stat -c %s "$O/arch/x86/boot/bzImage") bytes"

@@ -96,3 +96,41 @@ else
 	say "x86 bogus: no clear message, or tracking started"
 	echo "0 1 0" > "$RES/x86-bogus-boot"
 fi
+
+# Post-mortem: hold known pins (io_uring fixed buffers) in a stacks-mode
+# guest, stop it under gdb, and check that lx-gup-pin-stats and
+# lx-gup-pinned list exactly what debugfs showed just before.
+run_gdb() {
+	local O=$BUILD/x86-guest log=$BUILD/x86-gdb.log out=$BUILD/x86-gdb.out
+	local port=$((20000 + RANDOM % 20000)) gpid i
+	if [ ! -e "$O/vmlinux-gdb.py" ]; then
+		say "x86 gdb: no $O/vmlinux-gdb.py (CONFIG_GDB_SCRIPTS)"
+		echo "0 1 0" > "$RES/x86-gdb"
+		return
+	fi
+	apt_install gdb
+	: > "$log"
+	bash "$TOP/scripts/guest.sh" "$KERNEL" "$log" \
+		"gup_pin_tracking=stacks kunit.enable=0 gpt.job=gdb" 600 \
+		-gdb "tcp:127.0.0.1:$port" &
+	gpid=$!
+	for i in $(seq 1200); do
+		grep -aq '^GPT-GDB-READY' "$log" && break
+		sleep 0.5
+	done
+	timeout 300 gdb -batch -nx -ex "set pagination off" \
+		-ex "file $O/vmlinux" -ex "source $O/vmlinux-gdb.py" \
+		-ex "target remote 127.0.0.1:$port" \
+		-ex "lx-gup-pin-stats" -ex "lx-gup-pinned" > "$out" 2>&1
+	pkill -f "tcp:127.0.0.1:$port" 2>/dev/null
+	wait "$gpid" 2>/dev/null
+	if python3 "$TOP/scripts/gdb_compare.py" "$log" "$out"; then
+		echo "1 0 0" > "$RES/x86-gdb"
+	else
+		say "x86 gdb: lx-gup-* disagree with debugfs (see $out)"
+		echo "0 1 0" > "$RES/x86-gdb"
+	fi
+	[ -z "$(log_problems "$log")" ] || {
+		say "x86 gdb: kernel log problems"; echo "0 1 0" > "$RES/x86-gdb-log"; }
+}
+run_gdb

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# GUP pin tracking: read the pin state of a stopped kernel (QEMU gdbstub,
+# kdump vmcore) from page_ext, as mm/gup_pin_tracking_debugfs.c shows it
+# from a running one. See Documentation/mm/gup_pin_tracking.rst.
+#
+#   lx-gup-pinned       the "pinned" lines (without pid/comm, which need a
+#                       live task list), with stacks in stacks mode
+#   lx-gup-pin-stats    pinned_pages, pins, longterm_pinned_pages
+
+import struct
+
+import gdb
+from linux import constants, stackdepot, utils
+
+# The state word: keep in sync with mm/gup_pin_tracking_internal.h.
+GPT_COUNT_MASK = (1 << 27) - 1
+GPT_LONGTERM = 1 << 28
+
+# SECTION_SIZE_BITS of the architectures whose mem_section this walks
+# (x86_64; others can be added with their value).
+SECTION_SIZE_BITS = {'x86-64': 27}
+
+
+def gpt_enabled():
+    key = gdb.parse_and_eval('gup_pin_tracking_key')
+    return int(key['key']['enabled']['counter']) > 0
+
+
+class GupPinState:
+    """One pass over every memory section's page_ext."""
+
+    def __init__(self):
+        if not constants.LX_CONFIG_SPARSEMEM:
+            raise gdb.GdbError('lx-gup: only SPARSEMEM kernels are supported')
+        try:
+            if not gpt_enabled():
+                raise gdb.GdbError('gup_pin_tracking is off in this kernel')
+        except gdb.error:
+            raise gdb.GdbError('no CONFIG_GUP_PIN_TRACKING in this kernel')
+        arch = gdb.selected_inferior().architecture().name()
+        bits = next((b for a, b in SECTION_SIZE_BITS.items() if a in arch),
+                    None)
+        if bits is None:
+            raise gdb.GdbError('lx-gup: unsupported architecture %s' % arch)
+        self.pfn_section_shift = bits - 12	# 4 KiB pages on x86_64
+        self.entry_size = int(gdb.parse_and_eval('page_ext_size'))
+        self.offset = int(gdb.parse_and_eval('gup_pin_tracking_ops')['offset'])
+        self.stacks = bool(int(gdb.parse_and_eval('gup_pin_tracking_stacks')))
+        self.max_pfn = int(gdb.parse_and_eval('max_pfn'))
+        self.jiffies = int(gdb.parse_and_eval('jiffies_64')) & 0xffffffff
+        tick_nsec = int(gdb.parse_and_eval('tick_nsec'))
+        self.hz = max(1, round(1000000000 / tick_nsec)) if tick_nsec else 1000
+        ms_type = gdb.lookup_type('struct mem_section')
+        self.per_root = 4096 // ms_type.sizeof \
+            if constants.LX_CONFIG_SPARSEMEM_EXTREME else 1
+        self.mem_section = gdb.parse_and_eval('mem_section')
+
+    def _section(self, nr):
+        if constants.LX_CONFIG_SPARSEMEM_EXTREME:
+            root = self.mem_section[nr // self.per_root]
+            if int(root) == 0:
+                return None
+            return root[nr % self.per_root]
+        return self.mem_section[nr // self.per_root][nr % self.per_root]
+
+    def pages(self):
+        """Yield (pfn, state, pinned_at, stack) of every pinned page."""
+        inferior = gdb.selected_inferior()
+        per_section = 1 << self.pfn_section_shift
+        last = (self.max_pfn + per_section - 1) >> self.pfn_section_shift
+        for nr in range(last):
+            ms = self._section(nr)
+            if ms is None:
+                continue
+            base = int(ms['page_ext'].cast(utils.get_ulong_type()))
+            if base == 0 or base & 1:	# none, or PAGE_EXT_INVALID
+                continue
+            start = nr << self.pfn_section_shift
+            first = (base + self.entry_size * start) & ((1 << 64) - 1)
+            data = bytes(inferior.read_memory(first,
+                                              self.entry_size * per_section))
+            for i in range(per_section):
+                at = i * self.entry_size + self.offset
+                state, pinned_at = struct.unpack_from('<II', data, at)
+                if not state & GPT_COUNT_MASK:
+                    continue
+                stack = struct.unpack_from('<I', data, at + 8)[0] \
+                    if self.stacks else 0
+                yield start + i, state, pinned_at, stack
+
+    def age(self, pinned_at):
+        return ((self.jiffies - pinned_at) & 0xffffffff) // self.hz
+
+
+class LxGupPinned(gdb.Command):
+    """List the pinned pages of a stopped kernel, as debugfs "pinned" does.
+
+lx-gup-pinned: one line per pinned page,
+  pfn 0x<hex> pins <n>[ longterm] age <s>s
+and in stacks mode the last pinner's stack below it."""
+
+    def __init__(self):
+        super(LxGupPinned, self).__init__('lx-gup-pinned', gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        st = GupPinState()
+        for pfn, state, pinned_at, stack in st.pages():
+            gdb.write('pfn 0x%x pins %d%s age %ds\n' %
+                      (pfn, state & GPT_COUNT_MASK,
+                       ' longterm' if state & GPT_LONGTERM else '',
+                       st.age(pinned_at)))
+            if stack:
+                handle = gdb.Value(stack).cast(
+                    gdb.lookup_type('depot_stack_handle_t'))
+                stackdepot.stack_depot_print(handle)
+
+
+LxGupPinned()
+
+
+class LxGupPinStats(gdb.Command):
+    """Sum the pin state of a stopped kernel, as debugfs "stats" does.
+
+lx-gup-pin-stats: pinned_pages, pins and longterm_pinned_pages, counted
+from every page's entry."""
+
+    def __init__(self):
+        super(LxGupPinStats, self).__init__('lx-gup-pin-stats',
+                                            gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        st = GupPinState()
+        pages = pins = longterm = 0
+        for _pfn, state, _at, _stack in st.pages():
+            pages += 1
+            pins += state & GPT_COUNT_MASK
+            if state & GPT_LONGTERM:
+                longterm += 1
+        gdb.write('pinned_pages: %d\npins: %d\nlongterm_pinned_pages: %d\n' %
+                  (pages, pins, longterm))
+
+
+LxGupPinStats()
