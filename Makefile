@@ -19,9 +19,10 @@ check:
 kunit:
 	bash scripts/kunit.sh
 
-# A/B benchmark; writes bench/results/.
+# A/B benchmark; writes bench/results/. JOB=<fio job file> adds the rows of
+# a job of your own (on null_blk or a file it names) to every column.
 bench:
-	bash scripts/bench.sh
+	BENCH_JOB="$(JOB)" bash scripts/bench.sh
 
 # Per-function instruction profile of a bench kernel (a tool, not a test):
 # make prof PROF="on pin-fast-512 gup_pin_tracking=on 16384"

@@ -27,6 +27,7 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/pid_namespace.h>
 #include <linux/slab.h>
@@ -110,14 +111,22 @@ static bool __init need_gup_pin_tracking(void)
 #define GPT_MIN_LOCKS		16U
 #define GPT_MAX_LOCKS		4096U
 
-/* The bucket locks; each protects the page_ext state of its chunks. */
-static spinlock_t *gpt_locks __read_mostly;
+/*
+ * A bucket lock protects the page_ext state of its chunks. Each has a cache
+ * line of its own, as the futex hash buckets do: CPUs pinning in different
+ * buckets never share a line.
+ */
+struct gpt_bucket {
+	spinlock_t lock;
+} ____cacheline_aligned_in_smp;
+
+static struct gpt_bucket *gpt_buckets __read_mostly;
 unsigned int gup_pin_tracking_lock_bits __read_mostly;
 
-static inline spinlock_t *gpt_lock(unsigned long pfn)
+static __always_inline spinlock_t *gpt_lock(unsigned long pfn)
 {
-	return &gpt_locks[hash_long(pfn >> GPT_CHUNK_ORDER,
-				    gup_pin_tracking_lock_bits)];
+	return &gpt_buckets[hash_long(pfn >> GPT_CHUNK_ORDER,
+				      gup_pin_tracking_lock_bits)].lock;
 }
 
 /* === Counters ============================================================ */
@@ -145,24 +154,31 @@ struct gpt_delta {
 	int pages;
 	int pins;
 	int longterm;
-	int errors;
-	/* The first misuse seen, reported once the lock is dropped. */
-	const char *bad_what;
-	unsigned long bad_pfn;
-	depot_stack_handle_t bad_stack;
 	/* A page that blocked a migration lost its last pin. */
 	bool watched;
 	unsigned long watched_pfn;
+	/*
+	 * Misuse seen, the first one reported once the lock is dropped. Out
+	 * of line, so that the counters above can live in registers.
+	 */
+	struct gpt_bad {
+		int errors;
+		const char *what;
+		unsigned long pfn;
+		depot_stack_handle_t stack;
+	} *bad;
 };
 
-static __always_inline void gpt_delta_init(struct gpt_delta *d)
+static __always_inline void gpt_delta_init(struct gpt_delta *d,
+					   struct gpt_bad *bad)
 {
 	d->pages = 0;
 	d->pins = 0;
 	d->longterm = 0;
-	d->errors = 0;
-	d->bad_what = NULL;
 	d->watched = false;
+	d->bad = bad;
+	bad->errors = 0;
+	bad->what = NULL;
 }
 
 /* What a hook call did, for the pins_total and unpins_total counters. */
@@ -173,13 +189,13 @@ enum gpt_event {
 };
 
 /* One this_cpu_add() each: cheaper than testing for zero. */
-static inline void gpt_add_delta(const struct gpt_delta *d,
+static __always_inline void gpt_add_delta(const struct gpt_delta *d,
 				 enum gpt_event ev)
 {
 	this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
 	this_cpu_add(gpt_counters[GPT_PINS], d->pins);
 	this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
-	this_cpu_add(gpt_counters[GPT_ERRORS], d->errors);
+	this_cpu_add(gpt_counters[GPT_ERRORS], d->bad->errors);
 	if (ev == GPT_EV_PIN)
 		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins);
 	else if (ev == GPT_EV_UNPIN)
@@ -260,7 +276,7 @@ static inline bool gpt_kunit_count(const char *name)
 
 static DEFINE_RATELIMIT_STATE(gpt_report_rs, 5 * HZ, 10);
 
-static noinline void gpt_report(const struct gpt_delta *d)
+static noinline void gpt_report(const struct gpt_bad *bad)
 {
 	struct page *page;
 
@@ -268,12 +284,12 @@ static noinline void gpt_report(const struct gpt_delta *d)
 		return;
 	if (!__ratelimit(&gpt_report_rs))
 		return;
-	page = pfn_to_page(d->bad_pfn);
-	pr_err("%s pfn 0x%lx\n", d->bad_what, d->bad_pfn);
+	page = pfn_to_page(bad->pfn);
+	pr_err("%s pfn 0x%lx\n", bad->what, bad->pfn);
 	dump_page(page, "gup_pin_tracking");
-	if (d->bad_stack) {
+	if (bad->stack) {
 		pr_err("page last pinned by:\n");
-		stack_depot_print(d->bad_stack);
+		stack_depot_print(bad->stack);
 	}
 	dump_stack();
 }
@@ -282,19 +298,19 @@ static noinline void gpt_report(const struct gpt_delta *d)
  * Record a misuse of @gp (under its bucket lock). Only the first misuse of a
  * page is printed; every one is counted.
  */
-static void gpt_misuse(struct gpt_delta *d, struct gpt_page *gp,
-		       unsigned long pfn, const char *what)
+static noinline void gpt_misuse(struct gpt_bad *bad, struct gpt_page *gp,
+				unsigned long pfn, const char *what)
 {
 	trace_misuse(pfn, what);
-	d->errors++;
+	bad->errors++;
 	if (gp->state & GPT_REPORTED)
 		return;
 	WRITE_ONCE(gp->state, gp->state | GPT_REPORTED);
-	if (d->bad_what)
+	if (bad->what)
 		return;
-	d->bad_pfn = pfn;
-	d->bad_what = what;
-	d->bad_stack = gup_pin_tracking_stacks ? gp->stack : 0;
+	bad->pfn = pfn;
+	bad->what = what;
+	bad->stack = gup_pin_tracking_stacks ? gp->stack : 0;
 }
 
 static void gpt_watch_released(unsigned long pfn);
@@ -305,8 +321,8 @@ static __always_inline void gpt_finish(const struct gpt_delta *d,
 	if (unlikely(d->watched))
 		gpt_watch_released(d->watched_pfn);
 	gpt_add_delta(d, ev);
-	if (unlikely(d->bad_what))
-		gpt_report(d);
+	if (unlikely(d->bad->what))
+		gpt_report(d->bad);
 }
 
 /* === Updating counts ====================================================== */
@@ -327,6 +343,7 @@ struct gpt_pinner {
 	u32 tgid;			/* stacks mode */
 	depot_stack_handle_t stack;	/* stacks mode */
 	bool longterm;
+	bool stacks;			/* gup_pin_tracking_stacks, read once */
 };
 
 /* What a hook does to each page of a run. */
@@ -357,7 +374,7 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
 	u32 state = gp->state;
 
 	if (unlikely((state & GPT_COUNT_MASK) == GPT_COUNT_MASK)) {
-		gpt_misuse(d, gp, pfn, "pin count overflow on");
+		gpt_misuse(d->bad, gp, pfn, "pin count overflow on");
 		return;
 	}
 	if (!(state & GPT_COUNT_MASK))
@@ -368,9 +385,10 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
 	}
 	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
 	WRITE_ONCE(gp->pinned_at, who->now);
-	trace_pin(pfn, (state & GPT_COUNT_MASK) + 1, state & GPT_LONGTERM,
-		  who->ip);
-	if (gup_pin_tracking_stacks) {
+	if (trace_pin_enabled())
+		trace_pin(pfn, (state & GPT_COUNT_MASK) + 1,
+			  state & GPT_LONGTERM, who->ip);
+	if (who->stacks) {
 		WRITE_ONCE(gp->stack, who->stack);
 		WRITE_ONCE(gp->tgid, who->tgid);
 	}
@@ -431,13 +449,15 @@ static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
 
 	if (likely(drop)) {
 		if (unlikely(gpt_refs_dropped(page, count)))
-			gpt_misuse(d, gp, pfn,
+			gpt_misuse(d->bad, gp, pfn,
 				   "pin references dropped with put_page() on");
 		gpt_drop(d, gp, pfn, drop);
-		trace_unpin(pfn, count - drop, state & GPT_LONGTERM, ip);
+		if (trace_unpin_enabled())
+			trace_unpin(pfn, count - drop, state & GPT_LONGTERM,
+				    ip);
 	}
 	if (unlikely(drop != refs))
-		gpt_misuse(d, gp, pfn, what);
+		gpt_misuse(d->bad, gp, pfn, what);
 }
 
 static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_page *gp,
@@ -455,7 +475,9 @@ static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_page *gp,
 
 /*
  * Apply @op to every page of @pages (NULL entries and the shared zero page
- * skipped), one run of same-chunk entries at a time.
+ * skipped), one run of same-chunk entries at a time. Within a run, the
+ * entry of a page that follows the previous one is the next entry: the
+ * pages of a THP cost a few instructions each.
  */
 static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 					   struct page **pages,
@@ -463,12 +485,14 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 					   const struct gpt_pinner *who,
 					   unsigned long ip)
 {
+	const unsigned long stride = page_ext_size;
 	unsigned long i = 0;
 
 	while (i < npages) {
 		struct page *first = pages[i], *page = first;
-		unsigned long pfn, chunk, origin, flags;
+		unsigned long pfn, next, chunk, origin, flags;
 		struct page_ext *page_ext;
+		struct gpt_page *gp;
 		unsigned int run = 0;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
@@ -478,29 +502,40 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 		pfn = page_to_pfn(page);
 		if (is_zero_pfn(pfn))
 			continue;
-		page_ext = page_ext_get(page);
-		if (!page_ext)
-			continue;
-		chunk = pfn >> GPT_CHUNK_ORDER;
-		origin = gpt_origin(page_ext, pfn);
 		lock = gpt_lock(pfn);
 		spin_lock_irqsave(lock, flags);
+		page_ext = gpt_page_ext_get(page, pfn);
+		if (!page_ext) {
+			spin_unlock_irqrestore(lock, flags);
+			continue;
+		}
+		chunk = pfn >> GPT_CHUNK_ORDER;
+		origin = gpt_origin(page_ext, pfn);
+		gp = gpt_entry(origin, pfn);
 		for (;;) {
-			gpt_apply(d, gpt_entry(origin, pfn), page, pfn, op, who,
-				  ip);
+			gpt_apply(d, gp, page, pfn, op, who, ip);
 			if (i == npages || ++run == GPT_RUN_MAX)
 				break;
 			page = pages[i];
 			if (!page)
 				break;
-			pfn = page_to_pfn(page);
-			if (!gpt_same_chunk(page, pfn, first, chunk) ||
-			    is_zero_pfn(pfn))
+			next = page_to_pfn(page);
+			if (IS_ENABLED(CONFIG_SPARSEMEM) && next == pfn + 1 &&
+			    (next & (GPT_CHUNK_PAGES - 1))) {
+				/* The next page of the chunk: the next entry. */
+				gp = (struct gpt_page *)((unsigned long)gp + stride);
+			} else {
+				if (!gpt_same_chunk(page, next, first, chunk))
+					break;
+				gp = gpt_entry(origin, next);
+			}
+			if (unlikely(is_zero_pfn(next)))
 				break;
+			pfn = next;
 			i++;
 		}
+		gpt_page_ext_put(page_ext);
 		spin_unlock_irqrestore(lock, flags);
-		page_ext_put(page_ext);
 	}
 }
 
@@ -508,27 +543,31 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 static void gpt_unpin_range(struct gpt_delta *d, unsigned long pfn,
 			    unsigned long npages, unsigned long ip)
 {
+	const unsigned long stride = page_ext_size;
+
 	while (npages) {
 		unsigned long len = gpt_chunk_len(pfn, npages);
-		struct page *page = pfn_to_page(pfn);
-		struct page_ext *page_ext = page_ext_get(page);
-		unsigned long origin, flags, end = pfn + len;
+		unsigned long flags, end = pfn + len;
+		struct page_ext *page_ext;
+		struct gpt_page *gp;
 		spinlock_t *lock;	/* the bucket lock of the chunk */
 
 		npages -= len;
-		if (!page_ext) {
-			pfn = end;
-			continue;
-		}
-		origin = gpt_origin(page_ext, pfn);
 		lock = gpt_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		for (; pfn < end; pfn++)
-			gpt_unpin(d, gpt_entry(origin, pfn), pfn_to_page(pfn),
-				  pfn, 1, "unpin of a page that has no tracked pin,",
-				  ip);
+		page_ext = gpt_page_ext_get(pfn_to_page(pfn), pfn);
+		if (page_ext) {
+			gp = gpt_page(page_ext);
+			for (; pfn < end; pfn++) {
+				gpt_unpin(d, gp, pfn_to_page(pfn), pfn, 1,
+					  "unpin of a page that has no tracked pin,",
+					  ip);
+				gp = (struct gpt_page *)((unsigned long)gp + stride);
+			}
+			gpt_page_ext_put(page_ext);
+		}
 		spin_unlock_irqrestore(lock, flags);
-		page_ext_put(page_ext);
+		pfn = end;
 	}
 }
 
@@ -542,7 +581,8 @@ static __always_inline void gpt_pinner_init(struct gpt_pinner *who,
 	who->longterm = gup_flags & FOLL_LONGTERM;
 	who->stack = 0;
 	who->tgid = 0;
-	if (gup_pin_tracking_stacks) {
+	who->stacks = gup_pin_tracking_stacks;
+	if (who->stacks) {
 		who->stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
 		who->tgid = current->tgid;
 	}
@@ -557,11 +597,12 @@ static __always_inline void gpt_pin_pages(struct page **pages,
 {
 	struct gpt_pinner who;
 	struct gpt_delta d;
+	struct gpt_bad bad;
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
 	gpt_pinner_init(&who, gup_flags, ip);
-	gpt_delta_init(&d);
+	gpt_delta_init(&d, &bad);
 	gpt_walk_pages(&d, pages, npages, GPT_OP_PIN, &who, ip);
 	gpt_finish(&d, GPT_EV_PIN);
 }
@@ -622,8 +663,9 @@ void __gup_pin_track_added(struct page *page)
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
 	struct gpt_delta d;
+	struct gpt_bad bad;
 
-	gpt_delta_init(&d);
+	gpt_delta_init(&d, &bad);
 	gpt_walk_pages(&d, pages, npages, GPT_OP_UNPIN, NULL, _RET_IP_);
 	gpt_finish(&d, GPT_EV_UNPIN);
 }
@@ -640,10 +682,11 @@ void __gup_unpin_track_range(struct page *page, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(page);
 	struct gpt_delta d;
+	struct gpt_bad bad;
 
 	if (is_zero_pfn(pfn))
 		return;
-	gpt_delta_init(&d);
+	gpt_delta_init(&d, &bad);
 	gpt_unpin_range(&d, pfn, npages, _RET_IP_);
 	gpt_finish(&d, GPT_EV_UNPIN);
 }
@@ -656,22 +699,23 @@ static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
 	unsigned long pfn = folio_pfn(folio);
 	struct page_ext *page_ext;
 	struct gpt_delta d;
+	struct gpt_bad bad;
 	unsigned long flags;
 	spinlock_t *lock;	/* the bucket lock of the first page */
 
 	if (!refs || is_zero_pfn(pfn))
 		return;
-	page_ext = page_ext_get(page);
-	if (!page_ext)
-		return;
-	gpt_delta_init(&d);
+	gpt_delta_init(&d, &bad);
 	lock = gpt_lock(pfn);
 	spin_lock_irqsave(lock, flags);
-	gpt_unpin(&d, gpt_page(page_ext), page, pfn,
-		  min_t(unsigned long, refs, GPT_COUNT_MASK),
-		  "unpin of more pins than the folio holds,", ip);
+	page_ext = gpt_page_ext_get(page, pfn);
+	if (page_ext) {
+		gpt_unpin(&d, gpt_page(page_ext), page, pfn,
+			  min_t(unsigned long, refs, GPT_COUNT_MASK),
+			  "unpin of more pins than the folio holds,", ip);
+		gpt_page_ext_put(page_ext);
+	}
 	spin_unlock_irqrestore(lock, flags);
-	page_ext_put(page_ext);
 	gpt_finish(&d, GPT_EV_UNPIN);
 }
 
@@ -731,20 +775,24 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 
 	while (nr) {
 		unsigned long len = gpt_chunk_len(pfn, nr);
-		struct page_ext *page_ext = page_ext_get(pfn_to_page(pfn));
 		unsigned long origin, i, flags;
+		struct page_ext *page_ext;
 		struct gpt_delta d;
+		struct gpt_bad bad;
 		spinlock_t *lock;	/* the bucket lock of the chunk */
 		bool dirty = false;
 
-		if (!page_ext)
-			goto next;
-		origin = gpt_origin(page_ext, pfn);
-		/* Nobody can pin a page whose refcount is zero: look unlocked. */
-		for (i = 0; i < len && !dirty; i++)
-			dirty = READ_ONCE(gpt_entry(origin, pfn + i)->state);
+		/* A clean page costs a lookup and a read. */
+		rcu_read_lock();
+		page_ext = gpt_page_ext_get(pfn_to_page(pfn), pfn);
+		if (page_ext) {
+			origin = gpt_origin(page_ext, pfn);
+			/* Nobody pins a page whose refcount is zero: look unlocked. */
+			for (i = 0; i < len && !dirty; i++)
+				dirty = READ_ONCE(gpt_entry(origin, pfn + i)->state);
+		}
 		if (dirty) {
-			gpt_delta_init(&d);
+			gpt_delta_init(&d, &bad);
 			lock = gpt_lock(pfn);
 			spin_lock_irqsave(lock, flags);
 			for (i = 0; i < len; i++) {
@@ -752,19 +800,22 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 				u32 count = gp->state & GPT_COUNT_MASK;
 
 				if (count) {
-					gpt_misuse(&d, gp, pfn + i,
+					gpt_misuse(&bad, gp, pfn + i,
 						   "page freed while pinned,");
 					gpt_drop(&d, gp, pfn + i, count);
 				}
 				WRITE_ONCE(gp->state, 0);
 			}
 			spin_unlock_irqrestore(lock, flags);
+		}
+		if (page_ext)
+			gpt_page_ext_put(page_ext);
+		rcu_read_unlock();
+		if (dirty) {
 			/* Reported as freed while pinned, not as a release. */
 			d.watched = false;
 			gpt_finish(&d, GPT_EV_FREE);
 		}
-		page_ext_put(page_ext);
-next:
 		pfn += len;
 		nr -= len;
 	}
@@ -1230,13 +1281,14 @@ static void __init init_gup_pin_tracking(void)
 
 	nr = clamp_t(unsigned int, roundup_pow_of_two(4 * nr_cpu_ids),
 		     GPT_MIN_LOCKS, GPT_MAX_LOCKS);
-	gpt_locks = kmalloc_array(nr, sizeof(*gpt_locks), GFP_KERNEL);
-	if (!gpt_locks) {
+	/* A power-of-two size: kmalloc() aligns it to the cache line. */
+	gpt_buckets = kmalloc_array(nr, sizeof(*gpt_buckets), GFP_KERNEL);
+	if (!gpt_buckets) {
 		pr_err("cannot allocate %u locks, tracking stays off\n", nr);
 		return;
 	}
 	for (i = 0; i < nr; i++)
-		spin_lock_init(&gpt_locks[i]);
+		spin_lock_init(&gpt_buckets[i].lock);
 	gup_pin_tracking_lock_bits = ilog2(nr);
 
 	if (gpt_boot_mode == GPT_MODE_STACKS) {

@@ -78,6 +78,35 @@ static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
  * within one memory section, whose page_ext is one array. (With FLATMEM the
  * array is per node; walks also stop where the node changes.)
  */
+/*
+ * The page_ext of @page (at @pfn) for a caller in an RCU read-side section,
+ * such as one that holds a bucket lock (interrupts off; PREEMPT_RT's
+ * spinlocks take rcu_read_lock()): mm/page_ext.c frees a section's page_ext
+ * only after synchronize_rcu(). With SPARSEMEM this is lookup_page_ext()
+ * inline, saving the calls of page_ext_get() and page_ext_put() on the hot
+ * paths; release it with gpt_page_ext_put().
+ */
+static __always_inline struct page_ext *gpt_page_ext_get(struct page *page,
+							 unsigned long pfn)
+{
+#ifdef CONFIG_SPARSEMEM
+	struct page_ext *base = READ_ONCE(__pfn_to_section(pfn)->page_ext);
+
+	if (!base || ((unsigned long)base & PAGE_EXT_INVALID))
+		return NULL;
+	return (void *)base + page_ext_size * pfn;
+#else
+	return page_ext_get(page);
+#endif
+}
+
+static __always_inline void gpt_page_ext_put(struct page_ext *page_ext)
+{
+#ifndef CONFIG_SPARSEMEM
+	page_ext_put(page_ext);
+#endif
+}
+
 static __always_inline struct gpt_page *gpt_entry(unsigned long origin,
 						  unsigned long pfn)
 {

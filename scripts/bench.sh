@@ -13,6 +13,12 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 apt_install fio qemu-system-x86 gnuplot-nox
+if [ -n "${BENCH_JOB:-}" ]; then
+	[ -r "$BENCH_JOB" ] || die "JOB=$BENCH_JOB: no such fio job file"
+	BENCH_JOB=$(realpath "$BENCH_JOB")
+	export BENCH_JOB
+	say "user job: $BENCH_JOB (its rows are named job-<first section>)"
+fi
 bash "$TOP/scripts/tree.sh"
 OUT=${BENCH_OUT:-$TOP/bench/results}
 LOGS=$BUILD/bench
@@ -31,7 +37,7 @@ boot() { # boot KERNEL LOGNAME "ARGS" [qemu args...]
 		say "reusing $LOGS/$name.log"
 		return 0
 	fi
-	GUEST_SMP=1 GUEST_MEM=2G GUEST_INITRD=$BUILD/initramfs-bench.cpio.gz \
+	GUEST_SMP=${GUEST_SMP_BENCH:-1} GUEST_MEM=2G GUEST_INITRD=$BUILD/initramfs-bench.cpio.gz \
 		bash "$TOP/scripts/guest.sh" "$kernel" "$LOGS/$name.log" \
 		"norandmaps kunit.enable=0 gpt.no9p gpt.job=bench $args" 3000 "$@"
 }
@@ -65,6 +71,17 @@ for c in $COLS; do
 		say "warning: icount run of $col failed"
 	boot "$(k "$kern")" "wall-$col" "$param gpt.reps=$WALL_REPS gpt.runtime=$WALL_RUNTIME" ||
 		say "warning: wall-clock run of $col failed"
+done
+# Two threads on two vCPUs pinning disjoint buffers: vanilla and on, under
+# -icount (vCPUs take turns: guest time per page per thread) and by wall
+# clock with multi-threaded TCG.
+for c in vanilla:vanilla: on:on:gup_pin_tracking=on; do
+	IFS=: read -r col kern param <<< "$c"
+	GUEST_SMP_BENCH=2 boot "$(k "$kern")" "icount2-$col" "$param gpt.two=1 gpt.reps=1" "${ICOUNT[@]}" ||
+		say "warning: two-thread icount run of $col failed"
+	GUEST_SMP_BENCH=2 boot "$(k "$kern")" "wall2-$col" "$param gpt.two=1 gpt.reps=$WALL_REPS" \
+		-accel tcg,thread=multi ||
+		say "warning: two-thread wall-clock run of $col failed"
 done
 # The same deterministic run again: it must repeat exactly.
 boot "$(k on)" "icount-on-repeat" "gup_pin_tracking=on gpt.reps=1 gpt.runtime=$RUNTIME" "${ICOUNT[@]}"

@@ -16,7 +16,26 @@ COLUMNS = ["vanilla", "off-compiled", "on-booted-off", "on", "stacks"]
 # gup_test prints no time for PIN_BASIC_TEST, so it is not among them.
 GUP_PAGES = {"pin-fast-1": 32 << 8, "pin-fast-512": 64 << 8,
              "pin-fast-512-thp": 64 << 8, "pin-longterm-512": 64 << 8}
-WORKLOADS = ["libaio-randread", "libaio-read", "uring-fixedbufs"] + list(GUP_PAGES)
+# Two gup_test processes at once: the figure is per page per thread.
+TWO_CPU = {"pin-fast-512-2cpu": 2 * (64 << 8)}
+FIO_WORKLOADS = ["libaio-randread", "libaio-read", "uring-fixedbufs"]
+UNIT_WORKLOADS = ["alloc-free-512"]
+WORKLOADS = FIO_WORKLOADS + list(GUP_PAGES) + UNIT_WORKLOADS
+
+
+def unit(w):
+    """What one figure of workload @w is per."""
+    return "page" if w in GUP_PAGES or w in TWO_CPU or w in UNIT_WORKLOADS \
+        else "I/O"
+
+
+def add_user_workloads(results):
+    """Rows of make bench JOB=...: fio workloads named job-<name>."""
+    for res in results:
+        for w in res:
+            if w.startswith("job-") and w not in WORKLOADS:
+                WORKLOADS.append(w)
+                FIO_WORKLOADS.append(w)
 
 
 def parse(path):
@@ -32,19 +51,24 @@ def parse(path):
             start = body.find("{")
             try:
                 job = json.loads(body[start:body.rfind("}") + 1])["jobs"][0]
-                rd = job["read"]
-                ios = rd["total_ios"]
-                ns = rd["runtime"] * 1e6
+                # Reads, writes or both: all the I/Os over the job's time.
+                ios = sum(job[d]["total_ios"] for d in ("read", "write"))
+                ns = max(job[d]["runtime"] for d in ("read", "write")) * 1e6
                 if ios:
                     out.setdefault(name, []).append(ns / ios)
             except (ValueError, KeyError, IndexError):
                 pass
+        elif kind == "unit":
+            r = re.search(r"^RESULT ([0-9.]+) ns per", body, re.M)
+            if r:
+                out.setdefault(name, []).append(float(r.group(1)))
         else:
             tot = 0
             for g in re.finditer(r"Time: get:(\d+) put:(\d+) us", body):
                 tot += int(g.group(1)) + int(g.group(2))
             if tot:
-                out.setdefault(name, []).append(tot * 1000.0 / GUP_PAGES[name])
+                pages = GUP_PAGES.get(name) or TWO_CPU[name]
+                out.setdefault(name, []).append(tot * 1000.0 / pages)
     return out
 
 
@@ -70,8 +94,7 @@ def smoke(logs, out):
         json.dump(res, f, indent=1)
     for w in WORKLOADS:
         if w in res:
-            print(f"bench smoke: {w}: {res[w][0]:.0f} instructions per "
-                  f"{'I/O' if w in WORKLOADS[:3] else 'page'}")
+            print(f"bench smoke: {w}: {res[w][0]:.0f} instructions per {unit(w)}")
     if missing:
         print("bench smoke: no result for " + ", ".join(missing))
         return 1
@@ -86,6 +109,12 @@ def main():
     icount = {c: parse(os.path.join(logs, f"icount-{c}.log")) for c in COLUMNS}
     wall = {c: parse(os.path.join(logs, f"wall-{c}.log")) for c in COLUMNS}
     repeat = parse(os.path.join(logs, "icount-on-repeat.log"))
+    for c in ("vanilla", "on"):
+        icount[c].update(parse(os.path.join(logs, f"icount2-{c}.log")))
+        wall[c].update(parse(os.path.join(logs, f"wall2-{c}.log")))
+    if any(w in icount[c] for w in TWO_CPU for c in COLUMNS):
+        WORKLOADS.extend(TWO_CPU)
+    add_user_workloads(list(icount.values()) + list(wall.values()))
     text = {}
     if os.path.exists(os.path.join(logs, "text-sizes")):
         for line in open(os.path.join(logs, "text-sizes")):
@@ -130,12 +159,14 @@ def main():
                   str(page_ext_bytes(os.path.join(logs, f"icount-{c}.log"))) for c in COLUMNS) + " |",
               "| vmlinux text, bytes | " + " | ".join(
                   fmt(text.get(kern[c])) for c in COLUMNS) + " |"]
-    same = all(repeat.get(w) == icount["on"].get(w) for w in WORKLOADS)
+    # The two-thread runs are separate boots, not repeated.
+    single = [w for w in WORKLOADS if w not in TWO_CPU]
+    same = all(repeat.get(w) == icount["on"].get(w) for w in single)
     lines += ["", "Determinism: a second -icount run of the `on` column "
               + ("repeated every figure exactly." if same else
                  "differed where listed (figures not listed repeated exactly):")]
     if not same:
-        for w in WORKLOADS:
+        for w in single:
             a, b = icount["on"].get(w), repeat.get(w)
             if a != b:
                 pct = (b[0] / a[0] - 1) * 100 if a and b else 0

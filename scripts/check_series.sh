@@ -14,7 +14,9 @@
 #  5. make htmldocs SPHINXDIRS=mm gives no warning about our files;
 #  6. `make x86_64_defconfig gup_pin_tracking.config` on the series turns
 #     tracking on by default (SERIES_DEFCONFIG_BOOT=1 also builds that
-#     kernel and boots it: tracking on, pins counted, verify clean).
+#     kernel and boots it: tracking on, pins counted, verify clean);
+#  7. Debian's own amd64 config (linux-config-6.12) + the fragment keeps
+#     every option of the fragment, and the touched objects build (W=1).
 # Ends with "check-series: N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -225,6 +227,53 @@ if [ "${SERIES_DEFCONFIG_BOOT:-0}" = 1 ]; then
 		fi
 	else
 		bad "defconfig kernel build failed (see $LOG/defconfig-build.log)"
+	fi
+fi
+
+# 7. Debian's own amd64 kernel config (linux-config-6.12) + the fragment:
+# every option of the fragment survives olddefconfig, and the objects the
+# series touches build with it (W=1, no warning from them).
+apt_install linux-config-6.12
+DEB_CFG=$(ls /usr/src/linux-config-6.12/config.amd64_none_amd64.xz 2>/dev/null)
+DD=$BUILD/series-debian
+if [ -z "$DEB_CFG" ]; then
+	bad "no Debian amd64 config (package linux-config-6.12)"
+else
+	mkdir -p "$DD"
+	xz -dc "$DEB_CFG" > "$DD/.config"
+	# Debian signs modules with its own keys: not ours to build.
+	"$R/scripts/config" --file "$DD/.config" --set-str SYSTEM_TRUSTED_KEYS "" \
+		--set-str SYSTEM_REVOCATION_KEYS "" --set-str MODULE_SIG_KEY "certs/signing_key.pem"
+	if make -s -C "$R" O="$DD" ARCH=x86_64 olddefconfig gup_pin_tracking.config \
+		> "$LOG/debian.log" 2>&1; then
+		missing=
+		while read -r line; do
+			case $line in CONFIG_*=*) grep -qx "$line" "$DD/.config" ||
+				missing="$missing $line" ;; esac
+		done < "$R/kernel/configs/gup_pin_tracking.config"
+		if [ -z "$missing" ]; then
+			ok "Debian amd64 config + gup_pin_tracking.config: every option of the fragment"
+		else
+			bad "Debian amd64 config + gup_pin_tracking.config lacks:$missing"
+		fi
+		objs="mm/gup_pin_tracking.o mm/gup_pin_tracking_debugfs.o mm/gup.o \
+		      mm/page_alloc.o mm/hugetlb.o mm/page_ext.o mm/debug.o \
+		      mm/memory_hotplug.o block/bio.o io_uring/rsrc.o fs/direct-io.o"
+		# shellcheck disable=SC2086
+		if make -C "$R" O="$DD" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" W=1 $objs \
+			> "$LOG/debian-build.log" 2>&1; then
+			if grep -E '(gup_pin_tracking[^:]*|gup\.c|bio\.c|rsrc\.c|direct-io\.c|hugetlb\.c|page_alloc\.c|page_ext\.c|debug\.c|memory_hotplug\.c):[0-9]+:[0-9]+: warning' \
+				"$LOG/debian-build.log" | grep -v "^In file" > "$LOG/debian-warnings" &&
+			   [ -s "$LOG/debian-warnings" ]; then
+				bad "Debian config W=1: warnings (see $LOG/debian-warnings)"
+			else
+				ok "Debian config: the touched objects build with W=1"
+			fi
+		else
+			bad "Debian config: build of the touched objects failed (see $LOG/debian-build.log)"
+		fi
+	else
+		bad "Debian config + gup_pin_tracking.config: olddefconfig failed (see $LOG/debian.log)"
 	fi
 fi
 

@@ -42,10 +42,12 @@ gcc $CFLAGS -o "$ROOT/bin/gup_test" "$ST/mm/gup_test.c" "$ST/mm/vm_util.c" \
 gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking" "$ST/mm/gup_pin_tracking.c" \
 	2> "$BUILD/gup_pin_tracking.cc.log" ||
 	{ cat "$BUILD/gup_pin_tracking.cc.log" >&2; die "selftest build failed"; }
-# shellcheck disable=SC2086
-gcc $CFLAGS -o "$ROOT/bin/hold_pins" "$TOP/scripts/guest/hold_pins.c" \
-	2> "$BUILD/hold_pins.cc.log" ||
-	{ cat "$BUILD/hold_pins.cc.log" >&2; die "hold_pins build failed"; }
+for prog in hold_pins pagefree; do
+	# shellcheck disable=SC2086
+	gcc $CFLAGS -o "$ROOT/bin/$prog" "$TOP/scripts/guest/$prog.c" \
+		2> "$BUILD/$prog.cc.log" ||
+		{ cat "$BUILD/$prog.cc.log" >&2; die "$prog build failed"; }
+done
 
 # Written aside and renamed: a guest booting meanwhile reads a whole file.
 (cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/initramfs.cpio.gz.tmp"
@@ -63,6 +65,11 @@ if command -v fio >/dev/null; then
 		 $(ldd "$(command -v fio)" | awk '$3 ~ /^\// { print $3 }'); do
 		cp -L "$f" "$F/opt/fio/"
 	done
+	# make bench JOB=<fio job file>: the user's own job, run in every column.
+	if [ -n "${BENCH_JOB:-}" ]; then
+		mkdir -p "$F/jobs"
+		cp "$BENCH_JOB" "$F/jobs/user.fio"
+	fi
 	(cd "$F" && find . | cpio -o -H newc --quiet | gzip -1) > "$BUILD/fio.cpio.gz"
 	cat "$BUILD/initramfs.cpio.gz" "$BUILD/fio.cpio.gz" > "$BUILD/initramfs-bench.cpio.gz.tmp"
 	mv "$BUILD/initramfs-bench.cpio.gz.tmp" "$BUILD/initramfs-bench.cpio.gz"

@@ -15,6 +15,7 @@ pin-fast-1) gup_test -a -m 32 -r "$reps" -n 1 -T ;;
 pin-fast-512) gup_test -a -m 64 -r "$reps" -n 512 -T ;;
 pin-fast-512-thp) gup_test -a -m 64 -r "$reps" -n 512 -t ;;
 pin-longterm-512) gup_test -L -m 64 -r "$reps" -n 512 -T ;;
+alloc-free-512) pagefree 512 $((reps * 20)) ;;
 libaio-randread)
 	$FIO --name=prof --filename=/dev/nullb0 --direct=1 --bs=4k \
 		--number_ios=$((reps * 10000)) --size=1G --thread \
