@@ -18,28 +18,39 @@ folio is pinned or by whom, and "why won't this memory block offline"
 has no answer in the log.
 
 This series keeps, for every base page, the exact number of FOLL_PIN
-pins and a DmaPinned bit in page_ext, reports misuse when it happens,
-lists the pinned pages (with the last pinner's stack if asked) in
-debugfs, verifies the counts against upstream's own (_pincount and the
-GUP_PIN_COUNTING_BIAS refcount), prints the count in dump_page(), and
-names the pinned page when offlining or alloc_contig_range() fails.
+pins, a DmaPinned bit and the time of the last pin in page_ext (and, if
+asked, the last pinner's stack and process), reports misuse when it
+happens, lists the pinned pages with their age and pinner in debugfs,
+groups them by pinning stack (pinners), reports short-term pins held
+longer than stale_secs, verifies the counts against upstream's own
+(_pincount and the GUP_PIN_COUNTING_BIAS refcount), prints the count in
+dump_page(), names the pinned page (and later who let it go) when
+offlining or alloc_contig_range() fails, emits pin/unpin/misuse trace
+events, and gives the kernel's gdb scripts lx-gup-pinned and
+lx-gup-pin-stats for a stopped or crashed kernel.
 
 Prior art: "mm: tracking get_user_pages() pages" (John Hubbard, RFC v2,
 2018) kept PageDmaPinned and dma_pinned_count in the LRU fields of
 struct page under a per-zone lock and lost 3.6-7.9% of fio IOPS. The
 "page pin owner" RFC (2021) recorded pinners in page_owner style. This
 series differs: struct page is not touched (page_ext only); updates
-take an array of hashed, irq-safe spinlocks (hashed on the 2 MiB chunk:
-a hook call keeps a chunk's page_ext and lock across its pages, so a THP
-or a bio segment takes one lock), never a zone lock; it is
+take an array of hashed, irq-safe spinlocks (hashed on the 2 MiB chunk,
+one cache line each: a run of a hook call's pages in one chunk takes one
+lock and one inline page_ext lookup, so a THP or a bio segment takes one
+lock), never a zone lock; it is
 compiled only with CONFIG_GUP_PIN_TRACKING and off unless booted with
 gup_pin_tracking=on|stacks, and then costs no page_ext memory and a
 static-key no-op on the pin paths.
 
 Hooks count pins where the final pages[] array is handed back (fast
-path, __gup_longterm_locked()), folio pins in folio_add_pin() and
-memfd_pin_folios(), and releases at the top of each exported unpin
-function; bio completion names the pages it unpins.
+path, __gup_longterm_locked()), folio pins in memfd_pin_folios(), the
+extra pin of fs/direct-io.c on its page, and releases at the top of each
+exported unpin function. Attribution is exact on large folios: every
+release names its page (bio completion and same-page merges, io_uring
+registered buffers, the long-term migration loop pass the page down) and
+takes its pin from that page only, so a double unpin is reported on the
+page it hits, with that page's own pinner. hugetlb folios freed while
+pinned are caught in free_huge_folio().
 
 Benchmark (make bench: QEMU -icount, guest time = instructions, so the
 figures repeat exactly; wall clock beside is noisy):
@@ -47,18 +58,22 @@ figures repeat exactly; wall clock beside is noisy):
 {table}
 The series: the tracker (page_ext state, locks, misuse reports and
 stacks, in one file as mm/page_table_check.c keeps its checks), then
-the hooks (GUP, bio release, page free), the debugfs files, the
-dump_page() and migration reports, KUnit, the selftest, the
-documentation, the config fragment and MAINTAINERS. Misuse detection
+the hooks (GUP and direct-io, bio, io_uring, page and hugetlb free), the
+debugfs files, the dump_page() and migration reports, KUnit, the
+selftest, the gdb commands, the documentation, the config fragment and
+MAINTAINERS. Misuse detection
 and stacks are not split from the tracker: they live in the same update
 of the same word under the same lock, and a tracker without them would
 be dead code for one patch.
 
 Testing: KUnit on UML with KASAN, lockdep and DEBUG_VM (booted on,
-stacks, off and with a bad value); the x86_64 guest with lockdep and
-DEBUG_VM running KUnit at boot and the new selftest on null_blk, io_uring
-fixed buffers (also on THP and hugetlb), udmabuf, fork, munmap and
-gup_test. checkpatch --strict reports nothing but: "does MAINTAINERS
+stacks, off and with a bad value); the x86_64 guest with KASAN, lockdep
+and DEBUG_VM running KUnit at boot and the new selftest on null_blk,
+io_uring fixed buffers (several in one THP or hugetlb folio, released in
+every order), a readv sharing a THP page in flight, udmabuf, fork,
+munmap, gup_test, the trace events, a stress of all of them with memory
+blocks going offline, stale pins and the post-mortem gdb commands
+against debugfs. checkpatch --strict reports nothing but: "does MAINTAINERS
 need updating?" on the patches that add files (the MAINTAINERS entry
 comes last, once every file it lists exists), and "spaces preferred
 around that '*'" on FIXTURE_DATA(gpt) *self in the selftest, which is

@@ -66,6 +66,25 @@ else
 	echo "(no null_blk configfs)"
 fi
 
+section "trace events: gup_pin_tracking:pin/unpin around fio's io_uring registration (4 buffers)"
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null
+if [ -w $T/events/gup_pin_tracking/enable ] && [ $have_fio = 1 ]; then
+	echo 0 > $T/tracing_on
+	echo > $T/trace
+	echo 1 > $T/events/gup_pin_tracking/enable
+	echo 1 > $T/tracing_on
+	host_run $FIO --name=trace --filename=/dev/nullb0 --direct=1 --rw=randread \
+		--bs=4k --ioengine=io_uring --fixedbufs --iodepth=4 --size=16M \
+		--io_size=64k --thread > /dev/null 2>&1
+	echo 0 > $T/tracing_on
+	echo 0 > $T/events/gup_pin_tracking/enable
+	grep -E ' (pin|unpin|misuse): ' $T/trace | head -n 8
+	echo "(events: $(grep -cE ' pin: ' $T/trace) pin, $(grep -cE ' unpin: ' $T/trace) unpin, $(grep -cE ' misuse: ' $T/trace) misuse)"
+else
+	echo "(no tracefs events or no fio)"
+fi
+
 show_tracking "after every pinner finished"
 section "summary"
 total=$(($(stat pins_total) - base_total))
