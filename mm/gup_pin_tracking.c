@@ -117,7 +117,7 @@ static bool __init need_gup_pin_tracking(void)
  * buckets never share a line.
  */
 struct gpt_bucket {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects the entries of its chunks */
 } ____cacheline_aligned_in_smp;
 
 static struct gpt_bucket *gpt_buckets __read_mostly;
@@ -190,7 +190,7 @@ enum gpt_event {
 
 /* One this_cpu_add() each: cheaper than testing for zero. */
 static __always_inline void gpt_add_delta(const struct gpt_delta *d,
-				 enum gpt_event ev)
+					  enum gpt_event ev)
 {
 	this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
 	this_cpu_add(gpt_counters[GPT_PINS], d->pins);
@@ -1292,7 +1292,8 @@ static void __init init_gup_pin_tracking(void)
 	nr = clamp_t(unsigned int, roundup_pow_of_two(4 * nr_cpu_ids),
 		     GPT_MIN_LOCKS, GPT_MAX_LOCKS);
 	/* A power-of-two size: kmalloc() aligns it to the cache line. */
-	gpt_buckets = kmalloc_array(nr, sizeof(*gpt_buckets), GFP_KERNEL);
+	gpt_buckets = kmalloc_array(nr, sizeof(*gpt_buckets),
+				    GFP_KERNEL | __GFP_NOWARN);
 	if (!gpt_buckets) {
 		pr_err("cannot allocate %u locks, tracking stays off\n", nr);
 		return;

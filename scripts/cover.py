@@ -75,9 +75,12 @@ munmap, gup_test, the trace events, a stress of all of them with memory
 blocks going offline, stale pins and the post-mortem gdb commands
 against debugfs. checkpatch --strict reports nothing but: "does MAINTAINERS
 need updating?" on the patches that add files (the MAINTAINERS entry
-comes last, once every file it lists exists), and "spaces preferred
+comes last, once every file it lists exists), "spaces preferred
 around that '*'" on FIXTURE_DATA(gpt) *self in the selftest, which is
-the kselftest harness's own macro (checkpatch reads it as a product).
+the kselftest harness's own macro (checkpatch reads it as a product),
+and "Lines should not end with a '('" / "Alignment should match open
+parenthesis" in include/trace/events/gup_pin_tracking.h, the layout of
+every trace event header.
 """
 
 s = open(cover).read()

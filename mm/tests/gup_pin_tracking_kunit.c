@@ -808,12 +808,14 @@ static void gpt_test_pinners(struct kunit *test)
 	/* Each group: its header is the last "pages " line before its stack. */
 	for (hdr = a_at; hdr > out && strncmp(hdr, "\npages ", 7); hdr--)
 		;
-	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(hdr + (hdr != out),
-			      "pages 3 pins 3 longterm 0 oldest 9s\n", 36), "%s", out);
+	hdr += hdr != out;
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(hdr, "pages 3 pins 3 longterm 0 oldest 9s\n"),
+			      "%s", out);
 	for (hdr = b_at; hdr > out && strncmp(hdr, "\npages ", 7); hdr--)
 		;
-	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(hdr + (hdr != out),
-			      "pages 2 pins 2 longterm 2 oldest 0s\n", 36), "%s", out);
+	hdr += hdr != out;
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(hdr, "pages 2 pins 2 longterm 2 oldest 0s\n"),
+			      "%s", out);
 	/* Largest group first. */
 	KUNIT_EXPECT_TRUE(test, a_at < b_at);
 	unpin_user_pages(t->pages, 3);
@@ -831,10 +833,11 @@ static void gpt_test_stale(struct kunit *test)
 	long reports = gpt_stat(test, "stale_reports");
 	struct page *lt;
 	int *stale;
+	void *old;
 
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			gpt_restore_stale_secs,
-			(void *)(uintptr_t)gup_pin_tracking_stale_secs), 0);
+	old = (void *)(uintptr_t)gup_pin_tracking_stale_secs;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_restore_stale_secs,
+							old), 0);
 	WRITE_ONCE(gup_pin_tracking_stale_secs, 2);
 	stale = gpt_count_named(test, "gup_pin_tracking_stale");
 
@@ -990,8 +993,8 @@ static void gpt_test_events(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, register_trace_pin(gpt_probe_pin, e), 0);
 	KUNIT_ASSERT_EQ(test, register_trace_unpin(gpt_probe_unpin, e), 0);
 	KUNIT_ASSERT_EQ(test, register_trace_misuse(gpt_probe_misuse, e), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			gpt_unregister_probes, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_unregister_probes,
+							e), 0);
 
 	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
 	pfn0 = page_to_pfn(t->pages[0]);
@@ -1039,8 +1042,8 @@ static void gpt_test_misuse_event(struct kunit *test)
 	gpt_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
 	KUNIT_ASSERT_EQ(test, register_trace_misuse(gpt_probe_misuse, e), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			gpt_unregister_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_unregister_misuse,
+							e), 0);
 	gpt_expect_reports(test);
 	gup_unpin_track_pages(t->pages, 1);
 	gpt_check_reports(test, 1);

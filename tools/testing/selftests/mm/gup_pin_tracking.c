@@ -497,7 +497,7 @@ TEST_F(gpt, uring_buffers_in_one_thp)
 	unsigned int k;
 	char *buf;
 
-	for (k = 0; k < sizeof(release_orders) / sizeof(release_orders[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(release_orders); k++) {
 		buf = map_anon(size, size, 1);
 		ASSERT_NE(NULL, buf);
 		if (!thp_backed(buf, size))
@@ -513,7 +513,7 @@ TEST_F(gpt, uring_buffers_in_one_hugetlb)
 	unsigned int k;
 	char *buf;
 
-	for (k = 0; k < sizeof(release_orders) / sizeof(release_orders[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(release_orders); k++) {
 		buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		if (buf == MAP_FAILED)
@@ -1175,7 +1175,7 @@ TEST_F(gpt, trace_events)
  * moved together, and no misuse was counted.
  */
 struct stress {
-	volatile int stop;
+	int stop;		/* read with __atomic_load_n() */
 	int offline;		/* blocks go offline: long-term pins may fail */
 	long refused;
 	char *shared;		/* one THP every worker pins pieces of */
@@ -1183,6 +1183,11 @@ struct stress {
 	long failures;
 	char why[256];
 };
+
+static int stress_stopped(struct stress *st)
+{
+	return __atomic_load_n(&st->stop, __ATOMIC_RELAXED);
+}
 
 static void stress_fail(struct stress *st, const char *what)
 {
@@ -1210,7 +1215,7 @@ static void *stress_uring(void *arg)
 		huge = NULL;
 	else
 		memset(huge, 1, thp);
-	for (n = 0; !st->stop; n++) {
+	for (n = 0; !stress_stopped(st); n++) {
 		struct iovec iov[3] = {
 			{ small, 8 * page_size },
 			/* Straddles the two THPs at an odd offset. */
@@ -1261,7 +1266,7 @@ static void *stress_odirect(void *arg)
 	if (fd < 0)
 		return NULL;
 	small = map_anon(16 * page_size, page_size, 0);
-	for (n = 0; !st->stop; n++) {
+	for (n = 0; !stress_stopped(st); n++) {
 		char *dst = n & 1 ? small : st->shared + (n % 480) * page_size;
 		struct iovec iov[2] = {
 			/* Two iovecs in one page: bio's same-page merge. */
@@ -1288,7 +1293,7 @@ static void *stress_fork(void *arg)
 	if (ring < 0)
 		return NULL;
 	buf = map_anon(8 * page_size, page_size, 0);
-	while (!st->stop) {
+	while (!stress_stopped(st)) {
 		if (uring_register(ring, buf, 8 * page_size)) {
 			stress_fail(st, "fork: register");
 			break;
@@ -1319,7 +1324,7 @@ static void *stress_thp_unmap(void *arg)
 	ring = uring_setup();
 	if (ring < 0)
 		return NULL;
-	for (n = 0; !st->stop; n++) {
+	for (n = 0; !stress_stopped(st); n++) {
 		char *buf = map_anon(thp, thp, 1);
 
 		if (!buf)
@@ -1365,7 +1370,7 @@ static void *stress_udmabuf(void *arg)
 		return NULL;
 	}
 	memset(map, 3, npages * page_size);
-	while (!st->stop) {
+	while (!stress_stopped(st)) {
 		struct udmabuf_create create = {
 			.memfd = memfd, .size = npages * page_size,
 		};
@@ -1411,7 +1416,7 @@ static void *stress_offline(void *arg)
 	pid_t pid;
 
 	n = movable_blocks(blocks, 64);
-	for (k = 0; n && !st->stop; k++) {
+	for (k = 0; n && !stress_stopped(st); k++) {
 		snprintf(path, sizeof(path), MEMORY_SYS "memory%lu/state",
 			 blocks[k % n]);
 		/* Offlining retries while pinned pages block it: bound it. */
@@ -1435,7 +1440,7 @@ TEST_F(gpt, stress)
 		stress_uring, stress_odirect, stress_fork, stress_thp_unmap,
 		stress_udmabuf, stress_offline,
 	};
-	const int nr = sizeof(workers) / sizeof(workers[0]);
+	const int nr = ARRAY_SIZE(workers);
 	const char *env = getenv("GPT_STRESS_SECS");
 	int secs = env ? atoi(env) : 20;
 	struct stress st = { 0 };
@@ -1468,12 +1473,13 @@ TEST_F(gpt, stress)
 		free(verify);
 		reads++;
 	}
-	st.stop = 1;
+	__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < nr; i++)
 		if (workers[i] != stress_offline || offline)
 			pthread_join(threads[i], NULL);
-	TH_LOG("%d s: %ld io_uring (%ld refused), %ld O_DIRECT, %ld fork, %ld THP unmap, %ld udmabuf, %ld offline rounds; verify read %ld times",
-	       secs, st.loops[0], st.refused, st.loops[1], st.loops[2],
+	TH_LOG("%d s: io_uring %ld (%ld refused), O_DIRECT %ld, fork %ld",
+	       secs, st.loops[0], st.refused, st.loops[1], st.loops[2]);
+	TH_LOG("THP unmap %ld, udmabuf %ld, offline rounds %ld; verify read %ld times",
 	       st.loops[3], st.loops[4], st.loops[5], reads);
 	EXPECT_EQ(0, st.failures) {
 		TH_LOG("first failure: %s", st.why);
