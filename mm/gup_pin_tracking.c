@@ -430,8 +430,12 @@ static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
  */
 static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
 {
-	struct folio *folio = page_folio(page);
+	struct folio *folio;
 
+	/* A tail page is in a large folio: one load for most of a THP. */
+	if (PageTail(page))
+		return false;
+	folio = page_folio(page);
 	if (folio_test_large(folio))
 		return false;
 	return (unsigned long)folio_ref_count(folio) <

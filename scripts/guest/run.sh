@@ -79,7 +79,10 @@ if [ -w $T/events/gup_pin_tracking/enable ] && [ $have_fio = 1 ]; then
 		--io_size=64k --thread > /dev/null 2>&1
 	echo 0 > $T/tracing_on
 	echo 0 > $T/events/gup_pin_tracking/enable
-	grep -E ' (pin|unpin|misuse): ' $T/trace | head -n 8
+	# fio's own pins (the 9p share reads its binary with pinned pages)
+	# first, then the fixed buffers' long-term pins.
+	grep -E ' (pin|unpin|misuse): ' $T/trace | grep 'longterm=0' | head -n 2
+	grep -E ' (pin|unpin|misuse): ' $T/trace | grep 'longterm=1' | head -n 6
 	echo "(events: $(grep -cE ' pin: ' $T/trace) pin, $(grep -cE ' unpin: ' $T/trace) unpin, $(grep -cE ' misuse: ' $T/trace) misuse)"
 else
 	echo "(no tracefs events or no fio)"
