@@ -1162,6 +1162,74 @@ TEST_F(gpt, trace_events)
 	munmap(buf, 6 * page_size);
 }
 
+/* === O_DIRECT through fs/direct-io.c ==================================== */
+
+#define NULLB_FAT	"/sys/kernel/config/nullb/gpt_fat"
+#define FAT_MNT		"/tmp/gpt_fat"
+
+/*
+ * vfat still does O_DIRECT through fs/direct-io.c, which adds a pin to
+ * every page it uses (folio_add_pin()) and drops it with unpin_user_page()
+ * of that page. Read a file of a vfat image on a memory-backed null_blk
+ * with O_DIRECT into pages of a THP (tail pages): every pin is counted and
+ * released on its own page, no misuse, and the file's data arrives.
+ */
+TEST_F(gpt, odirect_vfat_thp)
+{
+	const size_t size = 2 << 20, len = 16 * 4096;
+	struct gpt_stats now;
+	char *buf, *data;
+	int fd, i;
+
+	if (access("/sys/kernel/config/nullb", F_OK))
+		SKIP(return, "no null_blk configfs");
+	buf = map_anon(size, size, 1);
+	ASSERT_NE(NULL, buf);
+	if (!thp_backed(buf, size))
+		SKIP(return, "no THP for the buffer");
+	mkdir(NULLB_FAT, 0755);
+	ASSERT_EQ(0, write_str(NULLB_FAT "/memory_backed", "1"));
+	ASSERT_EQ(0, write_str(NULLB_FAT "/size", "64"));
+	ASSERT_EQ(0, write_str(NULLB_FAT "/power", "1"));
+	for (i = 0; i < 100 && access("/dev/gpt_fat", F_OK); i++)
+		usleep(10000);
+	if (system("mkdosfs /dev/gpt_fat > /dev/null 2>&1"))
+		SKIP(return, "mkdosfs failed");
+	mkdir(FAT_MNT, 0755);
+	if (mount("/dev/gpt_fat", FAT_MNT, "vfat", 0, NULL))
+		SKIP(return, "mount -t vfat: %s", strerror(errno));
+
+	data = malloc(len);
+	ASSERT_NE(NULL, data);
+	for (i = 0; i < (int)len; i++)
+		data[i] = i * 7 + 3;
+	fd = open(FAT_MNT "/file", O_CREAT | O_RDWR, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, data, len));
+	ASSERT_EQ(0, fsync(fd));
+	close(fd);
+
+	ASSERT_EQ(0, read_stats(&self->base));
+	fd = open(FAT_MNT "/file", O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	/* Pages 5 to 20 of the THP: tail pages. */
+	ASSERT_EQ((ssize_t)len, pread(fd, buf + 5 * page_size, len, 0));
+	EXPECT_EQ(0, memcmp(buf + 5 * page_size, data, len));
+	ASSERT_EQ(0, read_stats(&now));
+	/* The bio's pin and direct-io's extra pin, on each of the 16 pages. */
+	EXPECT_LE(32, now.pins_total - self->base.pins_total);
+	EXPECT_EQ(now.pins_total - self->base.pins_total,
+		  now.unpins_total - self->base.unpins_total);
+	EXPECT_EQ(self->base.pins, now.pins);
+	EXPECT_EQ(self->base.errors, now.errors);
+	close(fd);
+	free(data);
+	umount(FAT_MNT);
+	write_str(NULLB_FAT "/power", "0");
+	rmdir(NULLB_FAT);
+	munmap(buf, size);
+}
+
 /* === Stress ============================================================== */
 
 /*
