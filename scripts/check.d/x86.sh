@@ -111,7 +111,7 @@ run_gdb() {
 	apt_install gdb
 	: > "$log"
 	bash "$TOP/scripts/guest.sh" "$KERNEL" "$log" \
-		"gup_pin_tracking=stacks kunit.enable=0 gpt.job=gdb" 600 \
+		"gup_pin_tracking=stacks gup_pin_tracking.stale_secs=300 kunit.enable=0 gpt.job=gdb" 600 \
 		-gdb "tcp:127.0.0.1:$port" &
 	gpid=$!
 	for i in $(seq 1200); do
@@ -129,6 +129,13 @@ run_gdb() {
 	else
 		say "x86 gdb: lx-gup-* disagree with debugfs (see $out)"
 		echo "0 1 0" > "$RES/x86-gdb"
+	fi
+	# The stale_secs boot parameter reached debugfs.
+	if grep -aq '^--- stale_secs 300' "$log"; then
+		echo "1 0 0" > "$RES/x86-stale-param"
+	else
+		say "x86 gdb: gup_pin_tracking.stale_secs=300 did not show in stale_secs"
+		echo "0 1 0" > "$RES/x86-stale-param"
 	fi
 	[ -z "$(log_problems "$log")" ] || {
 		say "x86 gdb: kernel log problems"; echo "0 1 0" > "$RES/x86-gdb-log"; }

@@ -9,6 +9,8 @@ while [ ! -e /tmp/hold.ready ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 section "debugfs before the stop"
+# Booted with gup_pin_tracking.stale_secs=300: the boot parameter took.
+echo "--- stale_secs $(cat $GPT/stale_secs)"
 echo "--- stats"
 grep -E '^(pinned_pages|pins|longterm_pinned_pages):' $GPT/stats
 echo "--- pinned"

@@ -1245,7 +1245,7 @@ TEST_F(gpt, odirect_vfat_thp)
 struct stress {
 	int stop;		/* read with __atomic_load_n() */
 	int offline;		/* blocks go offline: long-term pins may fail */
-	long refused;
+	long refused;		/* long-term pins refused meanwhile */
 	char *shared;		/* one THP every worker pins pieces of */
 	long loops[8];
 	long failures;
@@ -1262,6 +1262,23 @@ static void stress_fail(struct stress *st, const char *what)
 	if (!__atomic_fetch_add(&st->failures, 1, __ATOMIC_RELAXED))
 		snprintf(st->why, sizeof(st->why), "%s: %s", what,
 			 strerror(errno));
+}
+
+/*
+ * A long-term pin (io_uring registration, udmabuf) migrates pages out of
+ * ZONE_MOVABLE; with blocks going offline that can fail (EFAULT for a
+ * short pin, ENOMEM, EBUSY), and nothing stays pinned then. Count such a
+ * refusal and go on (returns true); anything else is a failure.
+ */
+static bool stress_refused(struct stress *st, const char *what)
+{
+	if (st->offline && (errno == EFAULT || errno == ENOMEM ||
+			    errno == EBUSY)) {
+		__atomic_fetch_add(&st->refused, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	stress_fail(st, what);
+	return false;
 }
 
 static void *stress_uring(void *arg)
@@ -1297,16 +1314,8 @@ static void *stress_uring(void *arg)
 			iov[0].iov_len = 4 * page_size;
 		}
 		if (uring_register_iov(ring, iov, nr)) {
-			/*
-			 * A long-term pin migrates pages out of ZONE_MOVABLE;
-			 * with blocks going offline that can fail (EFAULT for
-			 * a short pin, ENOMEM). Nothing stays pinned then.
-			 */
-			if (st->offline && (errno == EFAULT || errno == ENOMEM)) {
-				st->refused++;
+			if (stress_refused(st, "io_uring register"))
 				continue;
-			}
-			stress_fail(st, "io_uring register");
 			break;
 		}
 		if (n % 2 && uring_drop_slot(ring, n % nr))
@@ -1363,7 +1372,8 @@ static void *stress_fork(void *arg)
 	buf = map_anon(8 * page_size, page_size, 0);
 	while (!stress_stopped(st)) {
 		if (uring_register(ring, buf, 8 * page_size)) {
-			stress_fail(st, "fork: register");
+			if (stress_refused(st, "fork: register"))
+				continue;
 			break;
 		}
 		pid = fork();
@@ -1399,7 +1409,9 @@ static void *stress_thp_unmap(void *arg)
 			break;
 		if (uring_register(ring, buf + (n % 300) * page_size,
 				   17 * page_size)) {
-			stress_fail(st, "thp: register");
+			munmap(buf, thp);
+			if (stress_refused(st, "thp: register"))
+				continue;
 			break;
 		}
 		/* Whole THPs only: no partial unmap to split. */
@@ -1445,7 +1457,8 @@ static void *stress_udmabuf(void *arg)
 		int buf = ioctl(dev, UDMABUF_CREATE, &create);
 
 		if (buf < 0) {
-			stress_fail(st, "udmabuf: create");
+			if (stress_refused(st, "udmabuf: create"))
+				continue;
 			break;
 		}
 		close(buf);
@@ -1545,7 +1558,7 @@ TEST_F(gpt, stress)
 	for (i = 0; i < nr; i++)
 		if (workers[i] != stress_offline || offline)
 			pthread_join(threads[i], NULL);
-	TH_LOG("%d s: io_uring %ld (%ld refused), O_DIRECT %ld, fork %ld",
+	TH_LOG("%d s: io_uring %ld (long-term pins refused: %ld), O_DIRECT %ld, fork %ld",
 	       secs, st.loops[0], st.refused, st.loops[1], st.loops[2]);
 	TH_LOG("THP unmap %ld, udmabuf %ld, offline rounds %ld; verify read %ld times",
 	       st.loops[3], st.loops[4], st.loops[5], reads);
