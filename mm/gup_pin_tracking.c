@@ -122,11 +122,14 @@ struct gpt_bucket {
 
 static struct gpt_bucket *gpt_buckets __read_mostly;
 unsigned int gup_pin_tracking_lock_bits __read_mostly;
+static unsigned int gpt_lock_shift __read_mostly;	/* 64 - lock_bits */
 
+/* hash_64() of the chunk number, with its shift computed once. */
 static __always_inline spinlock_t *gpt_lock(unsigned long pfn)
 {
-	return &gpt_buckets[hash_long(pfn >> GPT_CHUNK_ORDER,
-				      gup_pin_tracking_lock_bits)].lock;
+	u64 chunk = pfn >> GPT_CHUNK_ORDER;
+
+	return &gpt_buckets[chunk * GOLDEN_RATIO_64 >> gpt_lock_shift].lock;
 }
 
 /* === Counters ============================================================ */
@@ -144,63 +147,6 @@ const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS] = {
 static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == GPT_NR_COUNTERS);
 
 static DEFINE_PER_CPU(long, gpt_counters[GPT_NR_COUNTERS]);
-
-/*
- * Changes made by one hook call, added to the counters once. It lives on
- * the stack of hot paths, which CONFIG_INIT_STACK_ALL_ZERO clears: keep it
- * small.
- */
-struct gpt_delta {
-	int pages;
-	int pins;
-	int longterm;
-	/* A page that blocked a migration lost its last pin. */
-	bool watched;
-	unsigned long watched_pfn;
-	/*
-	 * Misuse seen, the first one reported once the lock is dropped. Out
-	 * of line, so that the counters above can live in registers.
-	 */
-	struct gpt_bad {
-		int errors;
-		const char *what;
-		unsigned long pfn;
-		depot_stack_handle_t stack;
-	} *bad;
-};
-
-static __always_inline void gpt_delta_init(struct gpt_delta *d,
-					   struct gpt_bad *bad)
-{
-	d->pages = 0;
-	d->pins = 0;
-	d->longterm = 0;
-	d->watched = false;
-	d->bad = bad;
-	bad->errors = 0;
-	bad->what = NULL;
-}
-
-/* What a hook call did, for the pins_total and unpins_total counters. */
-enum gpt_event {
-	GPT_EV_PIN,		/* every pin added counts in pins_total */
-	GPT_EV_UNPIN,		/* every pin dropped counts in unpins_total */
-	GPT_EV_FREE,		/* pins dropped by a free are not unpins */
-};
-
-/* One this_cpu_add() each: cheaper than testing for zero. */
-static __always_inline void gpt_add_delta(const struct gpt_delta *d,
-					  enum gpt_event ev)
-{
-	this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
-	this_cpu_add(gpt_counters[GPT_PINS], d->pins);
-	this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
-	this_cpu_add(gpt_counters[GPT_ERRORS], d->bad->errors);
-	if (ev == GPT_EV_PIN)
-		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins);
-	else if (ev == GPT_EV_UNPIN)
-		this_cpu_sub(gpt_counters[GPT_UNPINS_TOTAL], d->pins);
-}
 
 /**
  * gup_pin_tracking_counter() - Sum of one counter over all CPUs.
@@ -220,6 +166,48 @@ long gup_pin_tracking_counter(unsigned int idx)
 		sum += per_cpu(gpt_counters[idx], cpu);
 	return sum;
 }
+
+/*
+ * Counter changes of one hook call, added to the counters once. Only
+ * always-inline code touches it, so it lives in registers.
+ */
+struct gpt_delta {
+	int pages;	/* pages whose count left zero (negative: went back) */
+	int pins;	/* pins added (negative: dropped) */
+	int longterm;	/* pages that became long-term pinned (or stopped) */
+};
+
+static __always_inline void gpt_delta_add(struct gpt_delta *d,
+					  struct gpt_delta more)
+{
+	d->pages += more.pages;
+	d->pins += more.pins;
+	d->longterm += more.longterm;
+}
+
+/*
+ * What the slow paths of a hook call leave for after its locks are
+ * dropped; the hot paths only clear and test @pending.
+ */
+#define GPT_OUT_ERRORS		BIT(0)	/* @errors is set */
+#define GPT_OUT_REPORT		BIT(1)	/* @what, @pfn, @stack: report them */
+#define GPT_OUT_WATCHED		BIT(2)	/* @watched_pfn lost its last pin */
+
+struct gpt_out {
+	unsigned int pending;
+	int errors;			/* misuse seen */
+	const char *what;		/* the first one worth a report */
+	unsigned long pfn;
+	depot_stack_handle_t stack;
+	unsigned long watched_pfn;	/* it blocked a migration */
+};
+
+/* What a hook call did, for the pins_total and unpins_total counters. */
+enum gpt_event {
+	GPT_EV_PIN,		/* every pin added counts in pins_total */
+	GPT_EV_UNPIN,		/* every pin dropped counts in unpins_total */
+	GPT_EV_FREE,		/* pins dropped by a free are not unpins */
+};
 
 /* === Stacks =============================================================== */
 
@@ -281,8 +269,7 @@ static inline bool gpt_kunit_count(const char *name)
 #endif
 
 static DEFINE_RATELIMIT_STATE(gpt_report_rs, 5 * HZ, 10);
-
-static noinline void gpt_report(const struct gpt_bad *bad)
+static noinline void gpt_report(const struct gpt_out *out)
 {
 	struct page *page;
 
@@ -290,12 +277,12 @@ static noinline void gpt_report(const struct gpt_bad *bad)
 		return;
 	if (!__ratelimit(&gpt_report_rs))
 		return;
-	page = pfn_to_page(bad->pfn);
-	pr_err("%s pfn 0x%lx\n", bad->what, bad->pfn);
+	page = pfn_to_page(out->pfn);
+	pr_err("%s pfn 0x%lx\n", out->what, out->pfn);
 	dump_page(page, "gup_pin_tracking");
-	if (bad->stack) {
+	if (out->stack) {
 		pr_err("page last pinned by:\n");
-		stack_depot_print(bad->stack);
+		stack_depot_print(out->stack);
 	}
 	dump_stack();
 }
@@ -304,52 +291,83 @@ static noinline void gpt_report(const struct gpt_bad *bad)
  * Record a misuse of @gp (under its bucket lock). Only the first misuse of a
  * page is printed; every one is counted.
  */
-static noinline void gpt_misuse(struct gpt_bad *bad, struct gpt_page *gp,
+static noinline void gpt_misuse(struct gpt_out *out, struct gpt_page *gp,
 				unsigned long pfn, const char *what)
 {
 	trace_misuse(pfn, what);
-	bad->errors++;
+	if (!(out->pending & GPT_OUT_ERRORS)) {
+		out->pending |= GPT_OUT_ERRORS;
+		out->errors = 0;
+	}
+	out->errors++;
 	if (gp->state & GPT_REPORTED)
 		return;
 	WRITE_ONCE(gp->state, gp->state | GPT_REPORTED);
-	if (bad->what)
+	if (out->pending & GPT_OUT_REPORT)
 		return;
-	bad->pfn = pfn;
-	bad->what = what;
-	bad->stack = gup_pin_tracking_stacks ? gp->stack : 0;
+	out->pending |= GPT_OUT_REPORT;
+	out->pfn = pfn;
+	out->what = what;
+	out->stack = gup_pin_tracking_stacks ? gp->stack : 0;
 }
 
 static void gpt_watch_released(unsigned long pfn);
 
+static noinline void gpt_finish_slow(const struct gpt_out *out)
+{
+	if (out->pending & GPT_OUT_ERRORS)
+		this_cpu_add(gpt_counters[GPT_ERRORS], out->errors);
+	if (out->pending & GPT_OUT_WATCHED)
+		gpt_watch_released(out->watched_pfn);
+	if (out->pending & GPT_OUT_REPORT)
+		gpt_report(out);
+}
+
+/* Add the changes of a hook call to the counters; one this_cpu_add() each. */
+static __always_inline void gpt_count(const struct gpt_delta *d,
+				      enum gpt_event ev)
+{
+	this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
+	this_cpu_add(gpt_counters[GPT_PINS], d->pins);
+	this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
+	if (ev == GPT_EV_PIN)
+		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins);
+	else if (ev == GPT_EV_UNPIN)
+		this_cpu_sub(gpt_counters[GPT_UNPINS_TOTAL], d->pins);
+}
+
+/* The end of a hook call: the counters, then what its slow paths left. */
 static __always_inline void gpt_finish(const struct gpt_delta *d,
+				       const struct gpt_out *out,
 				       enum gpt_event ev)
 {
-	if (unlikely(d->watched))
-		gpt_watch_released(d->watched_pfn);
-	gpt_add_delta(d, ev);
-	if (unlikely(d->bad->what))
-		gpt_report(d->bad);
+	gpt_count(d, ev);
+	if (unlikely(out->pending))
+		gpt_finish_slow(out);
 }
 
 /* === Updating counts ====================================================== */
 
 /*
- * A hook call walks its pages in runs: consecutive entries whose pages lie
- * in one chunk share one page_ext lookup and one acquisition of the chunk's
- * bucket lock (at most GPT_RUN_MAX updates, to bound the time with
- * interrupts off). Counter changes are added once per call, and the first
- * misuse is reported once the lock is dropped.
+ * A hook call walks its pages in runs: pages of one chunk share one page_ext
+ * lookup and one acquisition of the chunk's bucket lock (at most
+ * GPT_RUN_MAX updates, to bound the time with interrupts off), and pages
+ * that follow each other in memory are consecutive entries. Each page takes
+ * a fast path of a few instructions that handles the common cases; anything
+ * else (misuse, a watched page) goes to gpt_page_slow(). Pins in stacks
+ * mode, and pins and unpins while their trace event is on, take the full
+ * path throughout. Counter changes are added once per call, and the first
+ * misuse is reported once the locks are dropped.
  */
 #define GPT_RUN_MAX		GPT_CHUNK_PAGES
 
-/* Who takes a pin: set up once per pin call. */
-struct gpt_pinner {
+/* Who takes or drops pins: set up once per hook call. */
+struct gpt_ctx {
 	unsigned long ip;		/* the hook's caller, for the events */
-	u32 now;			/* (u32)jiffies */
-	u32 tgid;			/* stacks mode */
-	depot_stack_handle_t stack;	/* stacks mode */
-	bool longterm;
-	bool stacks;			/* gup_pin_tracking_stacks, read once */
+	u32 now;			/* pins: (u32)jiffies */
+	u32 longterm;			/* pins: GPT_LONGTERM if FOLL_LONGTERM */
+	u32 tgid;			/* pins in stacks mode */
+	depot_stack_handle_t stack;	/* pins in stacks mode */
 };
 
 /* What a hook does to each page of a run. */
@@ -358,62 +376,60 @@ enum gpt_op {
 	GPT_OP_UNPIN,		/* drop one pin */
 };
 
-/* Can @page (at @pfn) join the run of chunk @chunk that began at @first? */
-static __always_inline bool gpt_same_chunk(struct page *page, unsigned long pfn,
-					   struct page *first, unsigned long chunk)
-{
-	if (pfn >> GPT_CHUNK_ORDER != chunk)
-		return false;
-#ifndef CONFIG_SPARSEMEM
-	/* FLATMEM keeps one page_ext array per node. */
-	if (page_to_nid(page) != page_to_nid(first))
-		return false;
-#endif
-	return true;
-}
+static DEFINE_STATIC_KEY_FALSE(gpt_stacks_key);
 
-/* Add one pin to @gp, the page at @pfn. The caller holds the bucket lock. */
-static __always_inline void gpt_pin_one(struct gpt_delta *d,
-					struct gpt_page *gp, unsigned long pfn,
-					const struct gpt_pinner *who)
+/*
+ * Add one pin to @gp, unless its count is full (false). The caller holds
+ * the bucket lock and counts the pin in d->pins.
+ */
+static __always_inline bool gpt_pin_fast(struct gpt_delta *d,
+					 struct gpt_page *gp, u32 now,
+					 u32 longterm)
 {
 	u32 state = gp->state;
 
-	if (unlikely((state & GPT_COUNT_MASK) == GPT_COUNT_MASK)) {
-		gpt_misuse(d->bad, gp, pfn, "pin count overflow on");
+	if (unlikely((state & GPT_COUNT_MASK) == GPT_COUNT_MASK))
+		return false;
+	d->pages += !(state & GPT_COUNT_MASK);
+	d->longterm += !!(longterm & ~state);
+	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED | longterm);
+	WRITE_ONCE(gp->pinned_at, now);
+	return true;
+}
+
+/* Add one pin to @gp, the page at @pfn: the full path. */
+static __always_inline void gpt_pin_one(struct gpt_delta *d,
+					struct gpt_out *out,
+					struct gpt_page *gp, unsigned long pfn,
+					const struct gpt_ctx *ctx)
+{
+	if (unlikely(!gpt_pin_fast(d, gp, ctx->now, ctx->longterm))) {
+		gpt_misuse(out, gp, pfn, "pin count overflow on");
 		return;
 	}
-	if (!(state & GPT_COUNT_MASK))
-		d->pages++;
-	if (who->longterm && !(state & GPT_LONGTERM)) {
-		d->longterm++;
-		state |= GPT_LONGTERM;
-	}
-	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED);
-	WRITE_ONCE(gp->pinned_at, who->now);
-	if (trace_pin_enabled())
-		trace_pin(pfn, (state & GPT_COUNT_MASK) + 1,
-			  state & GPT_LONGTERM, who->ip);
-	if (who->stacks) {
-		WRITE_ONCE(gp->stack, who->stack);
-		WRITE_ONCE(gp->tgid, who->tgid);
-	}
 	d->pins++;
+	if (trace_pin_enabled())
+		trace_pin(pfn, gp->state & GPT_COUNT_MASK,
+			  gp->state & GPT_LONGTERM, ctx->ip);
+	if (static_branch_unlikely(&gpt_stacks_key)) {
+		WRITE_ONCE(gp->stack, ctx->stack);
+		WRITE_ONCE(gp->tgid, ctx->tgid);
+	}
 }
 
 /* Drop @drop pins from @gp, the page at @pfn. The caller holds the lock. */
-static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
-				     unsigned long pfn, u32 drop)
+static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_out *out,
+				     struct gpt_page *gp, unsigned long pfn,
+				     u32 drop)
 {
 	u32 state = gp->state;
 
 	if ((state & GPT_COUNT_MASK) == drop) {
 		d->pages--;
-		if (state & GPT_LONGTERM)
-			d->longterm--;
+		d->longterm -= !!(state & GPT_LONGTERM);
 		if (unlikely(state & GPT_WATCHED)) {
-			d->watched = true;
-			d->watched_pfn = pfn;
+			out->pending |= GPT_OUT_WATCHED;
+			out->watched_pfn = pfn;
 		}
 		state &= GPT_REPORTED;
 	} else {
@@ -430,28 +446,62 @@ static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
  */
 static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
 {
-	struct folio *folio;
-
-	/* A tail page is in a large folio: one load for most of a THP. */
-	if (PageTail(page))
+	/*
+	 * Only a small folio: not a tail page, nor a head page (nor the fake
+	 * head of an HVO hugetlb tail, which is one too). Then @page is its
+	 * folio.
+	 */
+	if (READ_ONCE(page->compound_head) & 1)
 		return false;
-	folio = page_folio(page);
-	if (folio_test_large(folio))
+	if (test_bit(PG_head, &page->flags))
 		return false;
-	return (unsigned long)folio_ref_count(folio) <
+	return (unsigned long)page_ref_count(page) <
 	       (unsigned long)count * GUP_PIN_COUNTING_BIAS;
 }
 
 /*
- * Release up to @refs pins of @gp, the page @page at @pfn; the caller holds
- * the bucket lock. Pins are never taken from another page: a release that
- * finds fewer pins than it drops is misuse, reported with @what and this
- * page's own last pinner.
+ * Drop one pin from @gp, the page @page, in the common case (false
+ * otherwise: no pin, a watched page, or pin references dropped with
+ * put_page(), which @check_refs asks to look for). The caller holds the
+ * bucket lock and counts the pin in d->pins.
  */
-static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
-				      struct page *page, unsigned long pfn,
-				      u32 refs, const char *what,
-				      unsigned long ip)
+static __always_inline bool gpt_unpin_fast(struct gpt_delta *d,
+					   struct gpt_page *gp,
+					   struct page *page, bool check_refs)
+{
+	u32 state = gp->state;
+	u32 count = state & GPT_COUNT_MASK;
+
+	if (unlikely(!count))
+		return false;
+	if (check_refs && unlikely(gpt_refs_dropped(page, count)))
+		return false;
+	if (count == 1) {
+		/* The last pin: a watched page has its release logged. */
+		if (unlikely(state & (GPT_WATCHED | GPT_LONGTERM))) {
+			if (state & GPT_WATCHED)
+				return false;
+			d->longterm--;
+		}
+		d->pages--;
+		state &= GPT_REPORTED;
+	} else {
+		state--;
+	}
+	WRITE_ONCE(gp->state, state);
+	return true;
+}
+
+/*
+ * Release up to @refs pins of @gp, the page @page at @pfn: the full path;
+ * the caller holds the bucket lock. Pins are never taken from another page:
+ * a release that finds fewer pins than it drops is misuse, reported with
+ * @what and this page's own last pinner.
+ */
+static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_out *out,
+				      struct gpt_page *gp, struct page *page,
+				      unsigned long pfn, u32 refs,
+				      const char *what, unsigned long ip)
 {
 	u32 state = gp->state;
 	u32 count = state & GPT_COUNT_MASK;
@@ -459,90 +509,264 @@ static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_page *gp,
 
 	if (likely(drop)) {
 		if (unlikely(gpt_refs_dropped(page, count)))
-			gpt_misuse(d->bad, gp, pfn,
+			gpt_misuse(out, gp, pfn,
 				   "pin references dropped with put_page() on");
-		gpt_drop(d, gp, pfn, drop);
+		gpt_drop(d, out, gp, pfn, drop);
 		if (trace_unpin_enabled())
 			trace_unpin(pfn, count - drop, state & GPT_LONGTERM,
 				    ip);
 	}
 	if (unlikely(drop != refs))
-		gpt_misuse(d->bad, gp, pfn, what);
+		gpt_misuse(out, gp, pfn, what);
 }
 
-static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_page *gp,
-				      struct page *page, unsigned long pfn,
-				      enum gpt_op op,
-				      const struct gpt_pinner *who,
-				      unsigned long ip)
+static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_out *out,
+				      struct gpt_page *gp, struct page *page,
+				      unsigned long pfn, enum gpt_op op,
+				      const struct gpt_ctx *ctx)
 {
 	if (op == GPT_OP_PIN)
-		gpt_pin_one(d, gp, pfn, who);
+		gpt_pin_one(d, out, gp, pfn, ctx);
 	else
-		gpt_unpin(d, gp, page, pfn, 1,
-			  "unpin of a page that has no tracked pin,", ip);
+		gpt_unpin(d, out, gp, page, pfn, 1,
+			  "unpin of a page that has no tracked pin,", ctx->ip);
+}
+
+/*
+ * The full path for one page that the fast path turned down. The context
+ * comes in registers, so that the hot paths need not keep it in memory.
+ */
+static noinline struct gpt_delta gpt_page_slow(struct gpt_out *out,
+					       struct gpt_page *gp,
+					       unsigned long pfn,
+					       enum gpt_op op,
+					       unsigned long ip,
+					       u64 now_longterm)
+{
+	struct gpt_ctx ctx = {
+		.ip = ip,
+		.now = lower_32_bits(now_longterm),
+		.longterm = upper_32_bits(now_longterm),
+	};
+	struct gpt_delta d = { };
+
+	gpt_apply(&d, out, gp, pfn_to_page(pfn), pfn, op, &ctx);
+	return d;
+}
+
+/* Do the @n pages from @page all lie in one large folio? */
+static __always_inline bool gpt_in_large_folio(struct page *page,
+					       unsigned long pfn,
+					       unsigned long n)
+{
+	struct folio *folio = page_folio(page);
+
+	return folio_test_large(folio) &&
+	       pfn + n <= folio_pfn(folio) + folio_nr_pages(folio);
+}
+
+/*
+ * The fast path over the @n entries from @gp (the page @page at @pfn) of a
+ * run. @longterm and @check_refs are constants in each copy, so that the
+ * loop tests nothing that cannot change within the run.
+ */
+static __always_inline void gpt_run_fast(struct gpt_delta *d,
+					 struct gpt_out *out,
+					 struct gpt_page *gp, struct page *page,
+					 unsigned long pfn, unsigned long n,
+					 enum gpt_op op,
+					 const struct gpt_ctx *ctx,
+					 u32 longterm, bool check_refs)
+{
+	const unsigned long stride = page_ext_size;
+	struct gpt_page *e = gp, *end = (void *)gp + n * stride;
+	u32 now = ctx->now;
+
+	/* Counted as done; a page that takes the slow path counts itself. */
+	d->pins += op == GPT_OP_PIN ? (int)n : -(int)n;
+	do {
+		bool done;
+
+		if (op == GPT_OP_PIN)
+			done = gpt_pin_fast(d, e, now, longterm);
+		else
+			done = gpt_unpin_fast(d, e, page, check_refs);
+		if (unlikely(!done)) {
+			unsigned long k = ((void *)e - (void *)gp) / stride;
+
+			d->pins -= op == GPT_OP_PIN ? 1 : -1;
+			gpt_delta_add(d, gpt_page_slow(out, e, pfn + k, op,
+						       ctx->ip,
+						       (u64)longterm << 32 | now));
+		}
+		e = (void *)e + stride;
+		if (check_refs)
+			page++;
+	} while (e != end);
+}
+
+/*
+ * Apply @op to the @n pages from @page (at @pfn, entry @gp) of one chunk:
+ * consecutive entries. Only for a release does a run of small folios need
+ * the put_page() check page by page. @full: the full path throughout.
+ */
+static __always_inline void gpt_run(struct gpt_delta *d, struct gpt_out *out,
+				    struct gpt_page *gp, struct page *page,
+				    unsigned long pfn, unsigned long n,
+				    enum gpt_op op, const struct gpt_ctx *ctx,
+				    bool full)
+{
+	const unsigned long stride = page_ext_size;
+	unsigned long k;
+
+	if (full) {
+		for (k = 0; k < n; k++)
+			gpt_apply(d, out, (void *)gp + k * stride, page + k,
+				  pfn + k, op, ctx);
+	} else if (op == GPT_OP_PIN && ctx->longterm) {
+		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, GPT_LONGTERM,
+			     false);
+	} else if (op == GPT_OP_PIN) {
+		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
+	} else if (n > 1 && gpt_in_large_folio(page, pfn, n)) {
+		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
+	} else {
+		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, true);
+	}
+}
+
+/* Can @page (at @pfn) join the run of chunk @chunk that began at @first? */
+static __always_inline bool gpt_same_chunk(struct page *page, unsigned long pfn,
+					   struct page *first, unsigned long chunk)
+{
+	if (pfn >> GPT_CHUNK_ORDER != chunk)
+		return false;
+#ifndef CONFIG_SPARSEMEM
+	/* FLATMEM keeps one page_ext array per node. */
+	if (page_to_nid(page) != page_to_nid(first))
+		return false;
+#endif
+	return true;
+}
+
+/*
+ * Index in a pages array up to which the entries that follow entry @i (the
+ * page at @pfn) one page after the other stay in its chunk, at most @end.
+ * With FLATMEM the page_ext array is per node, and a node may end within a
+ * chunk: only @i.
+ */
+static __always_inline unsigned long gpt_run_limit(unsigned long i,
+						   unsigned long end,
+						   unsigned long pfn)
+{
+	if (!IS_ENABLED(CONFIG_SPARSEMEM))
+		return i + 1;
+	return min(end, i + GPT_CHUNK_PAGES - (pfn & (GPT_CHUNK_PAGES - 1)));
+}
+
+/*
+ * Apply @op to @gp, the entry of @page: the fast path unless @full. The
+ * fast path leaves d->pins to gpt_walk_pages().
+ */
+static __always_inline void gpt_step(struct gpt_delta *d, struct gpt_out *out,
+				     struct gpt_page *gp, struct page *page,
+				     enum gpt_op op, const struct gpt_ctx *ctx,
+				     u32 longterm, bool full)
+{
+	bool done;
+
+	if (full) {
+		gpt_apply(d, out, gp, page, page_to_pfn(page), op, ctx);
+		return;
+	}
+	if (op == GPT_OP_PIN)
+		done = gpt_pin_fast(d, gp, ctx->now, longterm);
+	else
+		done = gpt_unpin_fast(d, gp, page, true);
+	if (unlikely(!done)) {
+		/* The walk counted the pin as done: the slow path counts it. */
+		d->pins -= op == GPT_OP_PIN ? 1 : -1;
+		gpt_delta_add(d, gpt_page_slow(out, gp, page_to_pfn(page), op,
+					       ctx->ip,
+					       (u64)longterm << 32 | ctx->now));
+	}
 }
 
 /*
  * Apply @op to every page of @pages (NULL entries and the shared zero page
- * skipped), one run of same-chunk entries at a time. Within a run, the
- * entry of a page that follows the previous one is the next entry: the
- * pages of a THP cost a few instructions each.
+ * skipped). Entries of one chunk, one after the other, share the lock and
+ * the page_ext lookup; an entry that is the page after the previous one (a
+ * THP, the pages of one folio) is the next entry, found with one compare.
+ * @longterm: the pin's GPT_LONGTERM, a constant in each copy.
  */
 static __always_inline void gpt_walk_pages(struct gpt_delta *d,
+					   struct gpt_out *out,
 					   struct page **pages,
 					   unsigned long npages, enum gpt_op op,
-					   const struct gpt_pinner *who,
-					   unsigned long ip)
+					   const struct gpt_ctx *ctx,
+					   u32 longterm, bool full)
 {
 	const unsigned long stride = page_ext_size;
+	/* Each entry counts as one pin, until it is skipped. */
+	const int one = full ? 0 : op == GPT_OP_PIN ? 1 : -1;
 	unsigned long i = 0;
 
+	d->pins += one * (int)npages;
 	while (i < npages) {
-		struct page *first = pages[i], *page = first;
-		unsigned long pfn, next, chunk, origin, flags;
+		struct page *first = pages[i], *page = first, *next;
+		unsigned long pfn, chunk, origin, end, limit, flags;
 		struct page_ext *page_ext;
 		struct gpt_page *gp;
-		unsigned int run = 0;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
-		i++;
-		if (!page)
-			continue;
-		pfn = page_to_pfn(page);
-		if (is_zero_pfn(pfn))
-			continue;
-		lock = gpt_lock(pfn);
-		spin_lock_irqsave(lock, flags);
-		page_ext = gpt_page_ext_get(page, pfn);
-		if (!page_ext) {
-			spin_unlock_irqrestore(lock, flags);
+		if (!page) {
+			d->pins -= one;
+			i++;
 			continue;
 		}
-		chunk = pfn >> GPT_CHUNK_ORDER;
-		origin = gpt_origin(page_ext, pfn);
-		gp = gpt_entry(origin, pfn);
-		for (;;) {
-			gpt_apply(d, gp, page, pfn, op, who, ip);
-			if (i == npages || ++run == GPT_RUN_MAX)
-				break;
-			page = pages[i];
-			if (!page)
-				break;
-			next = page_to_pfn(page);
-			if (IS_ENABLED(CONFIG_SPARSEMEM) && next == pfn + 1 &&
-			    (next & (GPT_CHUNK_PAGES - 1))) {
-				/* The next page of the chunk: the next entry. */
-				gp = (struct gpt_page *)((unsigned long)gp + stride);
-			} else {
-				if (!gpt_same_chunk(page, next, first, chunk))
-					break;
-				gp = gpt_entry(origin, next);
-			}
-			if (unlikely(is_zero_pfn(next)))
-				break;
-			pfn = next;
+		pfn = page_to_pfn(page);
+		if (unlikely(is_zero_pfn(pfn))) {
+			d->pins -= one;
 			i++;
+			continue;
+		}
+		lock = gpt_lock(pfn);
+		spin_lock_irqsave(lock, flags);
+		if (unlikely(!gpt_page_ext_get(page, pfn, &page_ext))) {
+			spin_unlock_irqrestore(lock, flags);
+			d->pins -= one;
+			i++;
+			continue;
+		}
+		gp = gpt_page(page_ext);
+		chunk = pfn >> GPT_CHUNK_ORDER;
+		origin = (unsigned long)gp - pfn * stride;
+		end = min(npages, i + GPT_RUN_MAX);
+		limit = gpt_run_limit(i, end, pfn);
+		for (;;) {
+			struct page **pp = pages + i + 1;
+
+			gpt_step(d, out, gp, page, op, ctx, longterm, full);
+			/* The next pages of the chunk, one after the other. */
+			while (pp < pages + limit && *pp == page + 1) {
+				gp = (void *)gp + stride;
+				page++;
+				pp++;
+				gpt_step(d, out, gp, page, op, ctx, longterm, full);
+			}
+			i = pp - pages;
+			if (i == end)
+				break;
+			next = pages[i];
+			if (!next)
+				break;
+			pfn = page_to_pfn(next);
+			if (!gpt_same_chunk(next, pfn, first, chunk) ||
+			    unlikely(is_zero_pfn(pfn)))
+				break;
+			gp = (struct gpt_page *)(origin + pfn * stride);
+			page = next;
+			limit = gpt_run_limit(i, end, pfn);
 		}
 		gpt_page_ext_put(page_ext);
 		spin_unlock_irqrestore(lock, flags);
@@ -550,72 +774,143 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 }
 
 /* Drop one pin from each of the @npages pages from @pfn on. */
-static void gpt_unpin_range(struct gpt_delta *d, unsigned long pfn,
-			    unsigned long npages, unsigned long ip)
+static __always_inline void gpt_walk_range(struct gpt_delta *d,
+					   struct gpt_out *out,
+					   unsigned long pfn,
+					   unsigned long npages,
+					   const struct gpt_ctx *ctx, bool full)
 {
-	const unsigned long stride = page_ext_size;
-
 	while (npages) {
 		unsigned long len = gpt_chunk_len(pfn, npages);
-		unsigned long flags, end = pfn + len;
+		struct page *page = pfn_to_page(pfn);
 		struct page_ext *page_ext;
-		struct gpt_page *gp;
 		spinlock_t *lock;	/* the bucket lock of the chunk */
+		unsigned long flags;
 
-		npages -= len;
 		lock = gpt_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		page_ext = gpt_page_ext_get(pfn_to_page(pfn), pfn);
-		if (page_ext) {
-			gp = gpt_page(page_ext);
-			for (; pfn < end; pfn++) {
-				gpt_unpin(d, gp, pfn_to_page(pfn), pfn, 1,
-					  "unpin of a page that has no tracked pin,",
-					  ip);
-				gp = (struct gpt_page *)((unsigned long)gp + stride);
-			}
+		if (likely(gpt_page_ext_get(page, pfn, &page_ext))) {
+			gpt_run(d, out, gpt_page(page_ext), page, pfn, len,
+				GPT_OP_UNPIN, ctx, full);
 			gpt_page_ext_put(page_ext);
 		}
 		spin_unlock_irqrestore(lock, flags);
-		pfn = end;
+		pfn += len;
+		npages -= len;
 	}
 }
 
-/* The pinner of a pin call made now with @gup_flags. */
-static __always_inline void gpt_pinner_init(struct gpt_pinner *who,
-					    unsigned int gup_flags,
-					    unsigned long ip)
+/*
+ * One page, the most common call (a 4 KiB direct I/O, unpin_user_page()):
+ * the fast path alone, with nothing in memory. False if it turned the page
+ * down, having changed nothing: the caller takes the full path instead.
+ */
+static __always_inline bool gpt_one_fast(struct gpt_delta *d,
+					 struct page *page, unsigned long pfn,
+					 enum gpt_op op, u32 longterm)
 {
-	who->ip = ip;
-	who->now = (u32)jiffies;
-	who->longterm = gup_flags & FOLL_LONGTERM;
-	who->stack = 0;
-	who->tgid = 0;
-	who->stacks = gup_pin_tracking_stacks;
-	if (who->stacks) {
-		who->stack = gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN);
-		who->tgid = current->tgid;
+	spinlock_t *lock = gpt_lock(pfn);	/* the bucket lock of @pfn */
+	struct page_ext *page_ext;
+	unsigned long flags;
+	bool done = true;
+
+	spin_lock_irqsave(lock, flags);
+	if (likely(gpt_page_ext_get(page, pfn, &page_ext))) {
+		if (op == GPT_OP_PIN)
+			done = gpt_pin_fast(d, gpt_page(page_ext),
+					    (u32)jiffies, longterm);
+		else
+			done = gpt_unpin_fast(d, gpt_page(page_ext), page, true);
+		d->pins = op == GPT_OP_PIN ? 1 : -1;
+		gpt_page_ext_put(page_ext);
 	}
+	spin_unlock_irqrestore(lock, flags);
+	return done;
+}
+
+/* The context of a pin call made now with @gup_flags from @ip. */
+static __always_inline void gpt_ctx_init(struct gpt_ctx *ctx,
+					 unsigned int gup_flags,
+					 unsigned long ip)
+{
+	ctx->ip = ip;
+	ctx->now = (u32)jiffies;
+	ctx->longterm = gup_flags & FOLL_LONGTERM ? GPT_LONGTERM : 0;
+	ctx->tgid = 0;
+	ctx->stack = 0;
 }
 
 /* === Hooks ================================================================ */
+
+/*
+ * A pin call of more than one page, or one the fast path turned down, or
+ * in stacks mode (@stack, saved once per call) or with the pin event on
+ * (@full): out of line, so that the one-page fast path in the hooks needs
+ * few registers.
+ */
+static noinline void gpt_pin_walk(struct page **pages, unsigned long npages,
+				  unsigned int gup_flags, unsigned long ip,
+				  bool full, depot_stack_handle_t stack)
+{
+	struct gpt_delta d = { };
+	struct gpt_out out;
+	struct gpt_ctx ctx;
+
+	gpt_ctx_init(&ctx, gup_flags, ip);
+	out.pending = 0;
+	if (full) {
+		if (stack) {
+			ctx.stack = stack;
+			ctx.tgid = current->tgid;
+		}
+		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx,
+			       ctx.longterm, true);
+	} else if (ctx.longterm) {
+		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx,
+			       GPT_LONGTERM, false);
+	} else {
+		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx, 0,
+			       false);
+	}
+	gpt_finish(&d, &out, GPT_EV_PIN);
+}
 
 static __always_inline void gpt_pin_pages(struct page **pages,
 					  unsigned long npages,
 					  unsigned int gup_flags,
 					  unsigned long ip)
 {
-	struct gpt_pinner who __uninitialized;
-	/* Set before use: no zeroing by INIT_STACK_ALL_ZERO on hot paths. */
-	struct gpt_delta d __uninitialized;
-	struct gpt_bad bad __uninitialized;
+	struct gpt_delta d = { };
+	struct page *page;
+	unsigned long pfn;
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
-	gpt_pinner_init(&who, gup_flags, ip);
-	gpt_delta_init(&d, &bad);
-	gpt_walk_pages(&d, pages, npages, GPT_OP_PIN, &who, ip);
-	gpt_finish(&d, GPT_EV_PIN);
+	if (static_branch_unlikely(&gpt_stacks_key)) {
+		/* Here, so that the tracker's frames are skipped alike. */
+		gpt_pin_walk(pages, npages, gup_flags, ip, true,
+			     gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN));
+		return;
+	}
+	if (unlikely(trace_pin_enabled())) {
+		gpt_pin_walk(pages, npages, gup_flags, ip, true, 0);
+		return;
+	}
+	if (npages != 1 || !pages[0]) {
+		gpt_pin_walk(pages, npages, gup_flags, ip, false, 0);
+		return;
+	}
+	page = pages[0];
+	pfn = page_to_pfn(page);
+	if (unlikely(is_zero_pfn(pfn)))
+		return;
+	if (unlikely(!gpt_one_fast(&d, page, pfn, GPT_OP_PIN,
+				   gup_flags & FOLL_LONGTERM ?
+				   GPT_LONGTERM : 0))) {
+		gpt_pin_walk(pages, 1, gup_flags, ip, true, 0);
+		return;
+	}
+	gpt_count(&d, GPT_EV_PIN);
 }
 
 /**
@@ -661,6 +956,52 @@ void __gup_pin_track_added(struct page *page)
 	gpt_pin_pages(&page, 1, FOLL_PIN, _RET_IP_);
 }
 
+/*
+ * An unpin call of more than one page (@pages, or the @npages from @pfn
+ * if @pages is NULL), or one the fast path turned down, or with the unpin
+ * event on (@full): out of line, as gpt_pin_walk().
+ */
+static noinline void gpt_unpin_walk(struct page **pages, unsigned long npages,
+				    unsigned long pfn, unsigned long ip,
+				    bool full)
+{
+	struct gpt_ctx ctx = { .ip = ip };
+	struct gpt_delta d = { };
+	struct gpt_out out;
+
+	/* Upstream never pins the shared zero page. */
+	if (!pages && is_zero_pfn(pfn))
+		return;
+	out.pending = 0;
+	if (pages && full)
+		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_UNPIN, &ctx, 0,
+			       true);
+	else if (pages)
+		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_UNPIN, &ctx, 0,
+			       false);
+	else if (full)
+		gpt_walk_range(&d, &out, pfn, npages, &ctx, true);
+	else
+		gpt_walk_range(&d, &out, pfn, npages, &ctx, false);
+	gpt_finish(&d, &out, GPT_EV_UNPIN);
+}
+
+/* Drop one pin from @page (at @pfn), the one page of an unpin call. */
+static __always_inline void gpt_unpin_one(struct page **pages,
+					  struct page *page, unsigned long pfn,
+					  unsigned long ip)
+{
+	struct gpt_delta d = { };
+
+	if (unlikely(is_zero_pfn(pfn)))
+		return;
+	if (unlikely(!gpt_one_fast(&d, page, pfn, GPT_OP_UNPIN, 0))) {
+		gpt_unpin_walk(pages, 1, pfn, ip, true);
+		return;
+	}
+	gpt_count(&d, GPT_EV_UNPIN);
+}
+
 /**
  * __gup_unpin_track_pages() - Account the release of an array of pins.
  * @pages: The pages being unpinned; NULL entries are skipped.
@@ -673,13 +1014,12 @@ void __gup_pin_track_added(struct page *page)
  */
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
-	/* Set before use: no zeroing by INIT_STACK_ALL_ZERO on hot paths. */
-	struct gpt_delta d __uninitialized;
-	struct gpt_bad bad __uninitialized;
-
-	gpt_delta_init(&d, &bad);
-	gpt_walk_pages(&d, pages, npages, GPT_OP_UNPIN, NULL, _RET_IP_);
-	gpt_finish(&d, GPT_EV_UNPIN);
+	if (unlikely(trace_unpin_enabled()))
+		gpt_unpin_walk(pages, npages, 0, _RET_IP_, true);
+	else if (npages != 1 || !pages[0])
+		gpt_unpin_walk(pages, npages, 0, _RET_IP_, false);
+	else
+		gpt_unpin_one(pages, pages[0], page_to_pfn(pages[0]), _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
@@ -693,15 +1033,13 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 void __gup_unpin_track_range(struct page *page, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(page);
-	/* Set before use: no zeroing by INIT_STACK_ALL_ZERO on hot paths. */
-	struct gpt_delta d __uninitialized;
-	struct gpt_bad bad __uninitialized;
 
-	if (is_zero_pfn(pfn))
-		return;
-	gpt_delta_init(&d, &bad);
-	gpt_unpin_range(&d, pfn, npages, _RET_IP_);
-	gpt_finish(&d, GPT_EV_UNPIN);
+	if (unlikely(trace_unpin_enabled()))
+		gpt_unpin_walk(NULL, npages, pfn, _RET_IP_, true);
+	else if (npages != 1)
+		gpt_unpin_walk(NULL, npages, pfn, _RET_IP_, false);
+	else
+		gpt_unpin_one(NULL, page, pfn, _RET_IP_);
 }
 
 /* Release @refs folio-level pins of @folio from its first page. */
@@ -711,28 +1049,25 @@ static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
 	struct page *page = &folio->page;
 	unsigned long pfn = folio_pfn(folio);
 	struct page_ext *page_ext;
-	/* Set before use: no zeroing by INIT_STACK_ALL_ZERO on hot paths. */
-	struct gpt_delta d __uninitialized;
-	struct gpt_bad bad __uninitialized;
+	struct gpt_out out __uninitialized;
+	struct gpt_delta d = { };
 	unsigned long flags;
 	spinlock_t *lock;	/* the bucket lock of the first page */
 
 	if (!refs || is_zero_pfn(pfn))
 		return;
-	gpt_delta_init(&d, &bad);
+	out.pending = 0;
 	lock = gpt_lock(pfn);
 	spin_lock_irqsave(lock, flags);
-	page_ext = gpt_page_ext_get(page, pfn);
-	if (page_ext) {
-		gpt_unpin(&d, gpt_page(page_ext), page, pfn,
+	if (gpt_page_ext_get(page, pfn, &page_ext)) {
+		gpt_unpin(&d, &out, gpt_page(page_ext), page, pfn,
 			  min_t(unsigned long, refs, GPT_COUNT_MASK),
 			  "unpin of more pins than the folio holds,", ip);
 		gpt_page_ext_put(page_ext);
 	}
 	spin_unlock_irqrestore(lock, flags);
-	gpt_finish(&d, GPT_EV_UNPIN);
+	gpt_finish(&d, &out, GPT_EV_UNPIN);
 }
-
 /**
  * __gup_unpin_track_folio() - Account a release that names only a folio.
  * @folio: The folio.
@@ -770,6 +1105,63 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 	}
 }
 
+
+/* Drop the pins of the @len pages of a chunk from @pfn being freed. */
+static noinline void gpt_free_pinned(unsigned long pfn, unsigned long len,
+				     unsigned long origin)
+{
+	struct gpt_delta d = { };
+	struct gpt_out out;
+	spinlock_t *lock = gpt_lock(pfn);	/* the bucket lock of the chunk */
+	unsigned long i, flags;
+
+	out.pending = 0;
+	spin_lock_irqsave(lock, flags);
+	for (i = 0; i < len; i++) {
+		struct gpt_page *gp = gpt_entry(origin, pfn + i);
+		u32 count = gp->state & GPT_COUNT_MASK;
+
+		if (count) {
+			gpt_misuse(&out, gp, pfn + i, "page freed while pinned,");
+			gpt_drop(&d, &out, gp, pfn + i, count);
+		}
+		WRITE_ONCE(gp->state, 0);
+	}
+	spin_unlock_irqrestore(lock, flags);
+	/* Reported as freed while pinned, not as a release. */
+	out.pending &= ~GPT_OUT_WATCHED;
+	gpt_finish(&d, &out, GPT_EV_FREE);
+}
+
+/* Check the 2^@order pages from @page being freed, chunk by chunk. */
+static noinline void gpt_free_check(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long nr = 1UL << order;
+
+	rcu_read_lock();
+	while (nr) {
+		unsigned long len = gpt_chunk_len(pfn, nr);
+		struct page_ext *page_ext;
+		unsigned long origin, i;
+
+		if (gpt_page_ext_get(pfn_to_page(pfn), pfn, &page_ext)) {
+			origin = gpt_origin(page_ext, pfn);
+			/* Nobody pins a page whose refcount is zero: look unlocked. */
+			for (i = 0; i < len; i++) {
+				if (unlikely(READ_ONCE(gpt_entry(origin, pfn + i)->state))) {
+					gpt_free_pinned(pfn, len, origin);
+					break;
+				}
+			}
+			gpt_page_ext_put(page_ext);
+		}
+		pfn += len;
+		nr -= len;
+	}
+	rcu_read_unlock();
+}
+
 /**
  * __gup_pin_track_free() - Check pages being freed for tracked pins.
  * @page: The first page being freed.
@@ -778,61 +1170,29 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
  * A page freed with a non-zero count is reported and its count dropped, so
  * the counters stay true. The per-page report flag is cleared for the next
  * user of the page. Called for every free, hugetlb folios returned to their
- * pool included.
+ * pool included: a clean order-0 page costs a lookup and a read, and
+ * no call.
  *
  * Context: Any context the page allocator frees in.
  */
 void __gup_pin_track_free(struct page *page, unsigned int order)
 {
 	unsigned long pfn = page_to_pfn(page);
-	unsigned long nr = 1UL << order;
+	struct page_ext *page_ext;
+	u32 state = 0;
 
-	while (nr) {
-		unsigned long len = gpt_chunk_len(pfn, nr);
-		unsigned long origin, i, flags;
-		struct page_ext *page_ext;
-		struct gpt_delta d __uninitialized;
-		struct gpt_bad bad __uninitialized;
-		spinlock_t *lock;	/* the bucket lock of the chunk */
-		bool dirty = false;
-
-		/* A clean page costs a lookup and a read. */
-		rcu_read_lock();
-		page_ext = gpt_page_ext_get(pfn_to_page(pfn), pfn);
-		if (page_ext) {
-			origin = gpt_origin(page_ext, pfn);
-			/* Nobody pins a page whose refcount is zero: look unlocked. */
-			for (i = 0; i < len && !dirty; i++)
-				dirty = READ_ONCE(gpt_entry(origin, pfn + i)->state);
-		}
-		if (dirty) {
-			gpt_delta_init(&d, &bad);
-			lock = gpt_lock(pfn);
-			spin_lock_irqsave(lock, flags);
-			for (i = 0; i < len; i++) {
-				struct gpt_page *gp = gpt_entry(origin, pfn + i);
-				u32 count = gp->state & GPT_COUNT_MASK;
-
-				if (count) {
-					gpt_misuse(&bad, gp, pfn + i,
-						   "page freed while pinned,");
-					gpt_drop(&d, gp, pfn + i, count);
-				}
-				WRITE_ONCE(gp->state, 0);
-			}
-			spin_unlock_irqrestore(lock, flags);
-		}
-		if (page_ext)
-			gpt_page_ext_put(page_ext);
-		rcu_read_unlock();
-		if (dirty) {
-			/* Reported as freed while pinned, not as a release. */
-			d.watched = false;
-			gpt_finish(&d, GPT_EV_FREE);
-		}
-		pfn += len;
-		nr -= len;
+	if (order)
+		goto check;
+	rcu_read_lock();
+	if (gpt_page_ext_get(page, pfn, &page_ext)) {
+		state = READ_ONCE(gpt_page(page_ext)->state);
+		gpt_page_ext_put(page_ext);
 	}
+	rcu_read_unlock();
+	if (likely(!state))
+		return;
+check:
+	gpt_free_check(page, order);
 }
 
 /* === Queries ============================================================== */
@@ -1305,10 +1665,12 @@ static void __init init_gup_pin_tracking(void)
 	for (i = 0; i < nr; i++)
 		spin_lock_init(&gpt_buckets[i].lock);
 	gup_pin_tracking_lock_bits = ilog2(nr);
+	gpt_lock_shift = 64 - gup_pin_tracking_lock_bits;
 
 	if (gpt_boot_mode == GPT_MODE_STACKS) {
 		gpt_failure_handle = gpt_save_stack(GFP_KERNEL);
 		gup_pin_tracking_stacks = true;
+		static_branch_enable(&gpt_stacks_key);
 	}
 	static_branch_enable(&gup_pin_tracking_key);
 	pr_info("enabled%s: %zu bytes of page_ext per page, %u lock buckets\n",

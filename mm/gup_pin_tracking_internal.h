@@ -84,19 +84,23 @@ static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
  * spinlocks take rcu_read_lock()): mm/page_ext.c frees a section's page_ext
  * only after synchronize_rcu(). With SPARSEMEM this is lookup_page_ext()
  * inline, saving the calls of page_ext_get() and page_ext_put() on the hot
- * paths; release it with gpt_page_ext_put().
+ * paths. False if @page has no page_ext; else release *@page_extp with
+ * gpt_page_ext_put().
  */
-static __always_inline struct page_ext *gpt_page_ext_get(struct page *page,
-							 unsigned long pfn)
+static __always_inline bool gpt_page_ext_get(struct page *page,
+					     unsigned long pfn,
+					     struct page_ext **page_extp)
 {
 #ifdef CONFIG_SPARSEMEM
 	struct page_ext *base = READ_ONCE(__pfn_to_section(pfn)->page_ext);
 
 	if (!base || ((unsigned long)base & PAGE_EXT_INVALID))
-		return NULL;
-	return (void *)base + page_ext_size * pfn;
+		return false;
+	*page_extp = (void *)base + page_ext_size * pfn;
+	return true;
 #else
-	return page_ext_get(page);
+	*page_extp = page_ext_get(page);
+	return *page_extp;
 #endif
 }
 
