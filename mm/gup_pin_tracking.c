@@ -1041,6 +1041,7 @@ void __gup_unpin_track_range(struct page *page, unsigned long npages)
 	else
 		gpt_unpin_one(NULL, page, pfn, _RET_IP_);
 }
+EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
 
 /* Release @refs folio-level pins of @folio from its first page. */
 static void gpt_unpin_folio(struct folio *folio, unsigned long refs,

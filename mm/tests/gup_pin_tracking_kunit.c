@@ -661,6 +661,78 @@ static void gpt_test_large_folio_release(struct kunit *test)
 	folio_put(folio);
 }
 
+/*
+ * One call walks runs of pages that follow each other, pages of the same
+ * chunk out of order, NULL entries, repeats, and a page of another
+ * allocation; a release whose page holds no pin sits in the middle of a
+ * run. Every page ends with exactly its own count.
+ */
+static void gpt_test_walk_mixed(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	/* Pages 0-5 (p[]), 6 for another allocation, -1 for NULL. */
+	static const int pin_at[] = { 0, 1, 2, 3, -1, 2, 6, 5, 4, 1, 0 };
+	/* Page 3 is released twice: the second, mid-run, is the misuse. */
+	static const int unpin_at[] = { 3, 2, 1, 0, 6, -1, 0, 1, 2, 3, 4, 5 };
+	struct page *p[7], *pin[ARRAY_SIZE(pin_at)];
+	struct page *unpin[ARRAY_SIZE(unpin_at)], *other;
+	struct folio *second;
+	long errors = gpt_stat(test, "errors");
+	long pins = gpt_stat(test, "pins");
+	long pinned = gpt_stat(test, "pinned_pages");
+	long longterm = gpt_stat(test, "longterm_pinned_pages");
+	int i;
+
+	/* Large too: the put_page() check has no references to look at. */
+	second = folio_alloc(GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, second);
+	other = folio_page(second, 1);
+	for (i = 0; i < 6; i++)
+		p[i] = folio_page(folio, 200 + i);
+	p[6] = other;
+	for (i = 0; i < ARRAY_SIZE(pin_at); i++)
+		pin[i] = pin_at[i] < 0 ? NULL : p[pin_at[i]];
+	for (i = 0; i < ARRAY_SIZE(unpin_at); i++)
+		unpin[i] = unpin_at[i] < 0 ? NULL : p[unpin_at[i]];
+	/* A run of 4, a hole, a step back, another page, a run backwards. */
+	gup_pin_track_pages(pin, ARRAY_SIZE(pin), FOLL_PIN | FOLL_LONGTERM);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[0]), 2);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[1]), 2);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[2]), 2);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[3]), 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[4]), 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[5]), 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(other), 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(folio_page(folio, 206)), 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 10);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned + 7);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+			longterm + 7);
+
+	gpt_expect_reports(test);
+	gup_unpin_track_pages(unpin, ARRAY_SIZE(unpin));
+	gpt_check_reports(test, 1);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(p[i]), 0, "p[%d]", i);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(other), 0);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"), longterm);
+
+	/* A range release of pages of the folio, one holding two pins. */
+	gup_pin_track_pages(p, 6, FOLL_PIN);
+	gpt_track_pin(p[3], 0);
+	gup_unpin_track_range(p[0], 6);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[3]), 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[4]), 0);
+	gpt_track_unpin(p[3]);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	folio_put(second);
+	folio_put(folio);
+}
+
 /* A large folio freed with a pin on a tail page: reported, count cleared. */
 static void gpt_test_large_free_while_pinned(struct kunit *test)
 {
@@ -1228,6 +1300,7 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_large_two_buffers),
 	KUNIT_CASE(gpt_test_large_folio_release),
 	KUNIT_CASE(gpt_test_large_free_while_pinned),
+	KUNIT_CASE(gpt_test_walk_mixed),
 	KUNIT_CASE(gpt_test_hugetlb_free_while_pinned),
 	KUNIT_CASE(gpt_test_page_ext_layout),
 	KUNIT_CASE(gpt_test_age),
