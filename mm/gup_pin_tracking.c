@@ -1069,6 +1069,7 @@ static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
 	spin_unlock_irqrestore(lock, flags);
 	gpt_finish(&d, &out, GPT_EV_UNPIN);
 }
+
 /**
  * __gup_unpin_track_folio() - Account a release that names only a folio.
  * @folio: The folio.
@@ -1105,7 +1106,6 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 			gpt_unpin_folio(folios[i], j - i, _RET_IP_);
 	}
 }
-
 
 /* Drop the pins of the @len pages of a chunk from @pfn being freed. */
 static noinline void gpt_free_pinned(unsigned long pfn, unsigned long len,
