@@ -357,7 +357,8 @@ static __always_inline void gpt_finish(const struct gpt_delta *d,
  * else (misuse, a watched page) goes to gpt_page_slow(). Pins in stacks
  * mode, and pins and unpins while their trace event is on, take the full
  * path throughout. Counter changes are added once per call, and the first
- * misuse is reported once the locks are dropped.
+ * misuse is reported once the locks are dropped. A call of one page, the
+ * most common, skips the walk (gpt_one_fast()).
  */
 #define GPT_RUN_MAX		GPT_CHUNK_PAGES
 
