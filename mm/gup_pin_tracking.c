@@ -860,7 +860,7 @@ static noinline void gpt_pin_walk(struct page **pages, unsigned long npages,
 	gpt_ctx_init(&ctx, gup_flags, ip);
 	out.pending = 0;
 	if (full) {
-		if (stack) {
+		if (static_branch_unlikely(&gpt_stacks_key)) {
 			ctx.stack = stack;
 			ctx.tgid = current->tgid;
 		}
