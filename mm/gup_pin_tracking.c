@@ -22,23 +22,18 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
-#include <linux/moduleparam.h>
 #include <linux/page_ext.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/pid_namespace.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
-#include <linux/workqueue.h>
 
-#include <kunit/test-bug.h>
-#include <kunit/resource.h>
 #include <kunit/visibility.h>
 
 #include "gup_pin_tracking_internal.h"
@@ -46,9 +41,9 @@
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/gup_pin_tracking.h>
-EXPORT_TRACEPOINT_SYMBOL_GPL(pin);
-EXPORT_TRACEPOINT_SYMBOL_GPL(unpin);
-EXPORT_TRACEPOINT_SYMBOL_GPL(misuse);
+EXPORT_TRACEPOINT_SYMBOL_GPL(mm_gup_pin);
+EXPORT_TRACEPOINT_SYMBOL_GPL(mm_gup_unpin);
+EXPORT_TRACEPOINT_SYMBOL_GPL(mm_gup_pin_misuse);
 
 /* === Boot switch ========================================================== */
 
@@ -106,31 +101,15 @@ static bool __init need_gup_pin_tracking(void)
  * while different chunks still spread over all buckets. A chunk never crosses
  * a memory section, so it also needs only one page_ext lookup. The locks are
  * taken with interrupts off: fast GUP pins with them off and bio completion
- * unpins from interrupt context. They never nest.
+ * unpins from interrupt context. They never nest; the failures record's lock
+ * (gup_pin_tracking_report.c) nests inside one.
  */
 #define GPT_MIN_LOCKS		16U
 #define GPT_MAX_LOCKS		4096U
 
-/*
- * A bucket lock protects the page_ext state of its chunks. Each has a cache
- * line of its own, as the futex hash buckets do: CPUs pinning in different
- * buckets never share a line.
- */
-struct gpt_bucket {
-	spinlock_t lock;	/* protects the entries of its chunks */
-} ____cacheline_aligned_in_smp;
-
-static struct gpt_bucket *gpt_buckets __read_mostly;
+struct gpt_bucket *gpt_buckets __read_mostly;
 unsigned int gup_pin_tracking_lock_bits __read_mostly;
-static unsigned int gpt_lock_shift __read_mostly;	/* 64 - lock_bits */
-
-/* hash_64() of the chunk number, with its shift computed once. */
-static __always_inline spinlock_t *gpt_lock(unsigned long pfn)
-{
-	u64 chunk = pfn >> GPT_CHUNK_ORDER;
-
-	return &gpt_buckets[chunk * GOLDEN_RATIO_64 >> gpt_lock_shift].lock;
-}
+unsigned int gpt_lock_shift __read_mostly;
 
 /* === Counters ============================================================ */
 
@@ -142,6 +121,9 @@ const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS] = {
 	[GPT_UNPINS_TOTAL]	= "unpins_total",
 	[GPT_ERRORS]		= "errors",
 	[GPT_STALE_REPORTS]	= "stale_reports",
+	[GPT_MIGRATE_PINNED]	= "migrate_failures_pinned",
+	[GPT_MIGRATE_OTHER]	= "migrate_failures_other",
+	[GPT_FAILURES_DROPPED]	= "failures_dropped",
 };
 
 static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == GPT_NR_COUNTERS);
@@ -167,6 +149,31 @@ long gup_pin_tracking_counter(unsigned int idx)
 	return sum;
 }
 
+/**
+ * gup_pin_tracking_count() - Add to one counter.
+ * @idx: The counter, an enum gpt_counter.
+ * @n: What to add.
+ *
+ * Context: Any context.
+ */
+void gup_pin_tracking_count(unsigned int idx, long n)
+{
+	if (!WARN_ON_ONCE(idx >= GPT_NR_COUNTERS))
+		this_cpu_add(gpt_counters[idx], n);
+}
+
+/* The names of enum gup_pin_misuse, from the list the trace event uses. */
+#undef EM
+#undef EMe
+#define EM(a, b)	b,
+#define EMe(a, b)	b
+
+const char *const gup_pin_tracking_misuse_names[GUP_PIN_NR_MISUSE] = {
+	GUP_PIN_MISUSE_KINDS
+};
+
+static_assert(ARRAY_SIZE(gup_pin_tracking_misuse_names) == GUP_PIN_NR_MISUSE);
+
 /*
  * Counter changes of one hook call, added to the counters once. Only
  * always-inline code touches it, so it lives in registers.
@@ -191,15 +198,13 @@ static __always_inline void gpt_delta_add(struct gpt_delta *d,
  */
 #define GPT_OUT_ERRORS		BIT(0)	/* @errors is set */
 #define GPT_OUT_REPORT		BIT(1)	/* @what, @pfn, @stack: report them */
-#define GPT_OUT_WATCHED		BIT(2)	/* @watched_pfn lost its last pin */
 
 struct gpt_out {
 	unsigned int pending;
 	int errors;			/* misuse seen */
-	const char *what;		/* the first one worth a report */
+	enum gup_pin_misuse what;	/* the first one worth a report */
 	unsigned long pfn;
 	depot_stack_handle_t stack;
-	unsigned long watched_pfn;	/* it blocked a migration */
 };
 
 /* What a hook call did, for the pins_total and unpins_total counters. */
@@ -237,36 +242,18 @@ static noinline depot_stack_handle_t gpt_save_stack(gfp_t gfp)
 	return handle ? handle : gpt_failure_handle;
 }
 
-/* === Reports ============================================================== */
-
-#if IS_ENABLED(CONFIG_KUNIT)
 /*
- * A KUnit test that provokes misuse on purpose owns a named resource
- * "gup_pin_tracking_reports"; reports made while it runs are counted there
- * instead of printed, as slub does for "slab_errors". Stale-pin reports and
- * release records go to "gup_pin_tracking_stale" and
- * "gup_pin_tracking_released" the same way.
+ * The pinner in stacks mode: the thread group id, and above it a tag of the
+ * thread group's start time (see struct gpt_page).
  */
-static bool gpt_kunit_count(const char *name)
+static u32 gpt_pinner(void)
 {
-	struct kunit_resource *resource;
-	struct kunit *test = kunit_get_current_test();
+	return (current->tgid & GPT_TGID_MASK) |
+	       hash_64(current->group_leader->start_time, GPT_BIRTH_BITS) <<
+	       GPT_TGID_BITS;
+}
 
-	if (!test)
-		return false;
-	resource = kunit_find_named_resource(test, name);
-	if (!resource)
-		return false;
-	(*(int *)resource->data)++;
-	kunit_put_resource(resource);
-	return true;
-}
-#else
-static inline bool gpt_kunit_count(const char *name)
-{
-	return false;
-}
-#endif
+/* === Reports ============================================================== */
 
 static DEFINE_RATELIMIT_STATE(gpt_report_rs, 5 * HZ, 10);
 static noinline void gpt_report(const struct gpt_out *out)
@@ -278,11 +265,12 @@ static noinline void gpt_report(const struct gpt_out *out)
 	if (!__ratelimit(&gpt_report_rs))
 		return;
 	page = pfn_to_page(out->pfn);
-	pr_err("%s pfn 0x%lx\n", out->what, out->pfn);
+	pr_err("%s: pfn 0x%lx\n", gup_pin_tracking_misuse_names[out->what],
+	       out->pfn);
 	dump_page(page, "gup_pin_tracking");
 	if (out->stack) {
 		pr_err("page last pinned by:\n");
-		stack_depot_print(out->stack);
+		gpt_log_stack(out->stack);
 	}
 	dump_stack();
 }
@@ -292,9 +280,9 @@ static noinline void gpt_report(const struct gpt_out *out)
  * page is printed; every one is counted.
  */
 static noinline void gpt_misuse(struct gpt_out *out, struct gpt_page *gp,
-				unsigned long pfn, const char *what)
+				unsigned long pfn, enum gup_pin_misuse what)
 {
-	trace_misuse(pfn, what);
+	trace_mm_gup_pin_misuse(pfn, what);
 	if (!(out->pending & GPT_OUT_ERRORS)) {
 		out->pending |= GPT_OUT_ERRORS;
 		out->errors = 0;
@@ -311,14 +299,10 @@ static noinline void gpt_misuse(struct gpt_out *out, struct gpt_page *gp,
 	out->stack = gup_pin_tracking_stacks ? gp->stack : 0;
 }
 
-static void gpt_watch_released(unsigned long pfn);
-
 static noinline void gpt_finish_slow(const struct gpt_out *out)
 {
 	if (out->pending & GPT_OUT_ERRORS)
 		this_cpu_add(gpt_counters[GPT_ERRORS], out->errors);
-	if (out->pending & GPT_OUT_WATCHED)
-		gpt_watch_released(out->watched_pfn);
 	if (out->pending & GPT_OUT_REPORT)
 		gpt_report(out);
 }
@@ -365,9 +349,9 @@ static __always_inline void gpt_finish(const struct gpt_delta *d,
 /* Who takes or drops pins: set up once per hook call. */
 struct gpt_ctx {
 	unsigned long ip;		/* the hook's caller, for the events */
-	u32 now;			/* pins: (u32)jiffies */
+	u32 now;			/* pins: gpt_now() */
 	u32 longterm;			/* pins: GPT_LONGTERM if FOLL_LONGTERM */
-	u32 tgid;			/* pins in stacks mode */
+	u32 tgid;			/* pins in stacks mode: gpt_pinner() */
 	depot_stack_handle_t stack;	/* pins in stacks mode */
 };
 
@@ -405,33 +389,34 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
 					const struct gpt_ctx *ctx)
 {
 	if (unlikely(!gpt_pin_fast(d, gp, ctx->now, ctx->longterm))) {
-		gpt_misuse(out, gp, pfn, "pin count overflow on");
+		gpt_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
 		return;
 	}
 	d->pins++;
-	if (trace_pin_enabled())
-		trace_pin(pfn, gp->state & GPT_COUNT_MASK,
-			  gp->state & GPT_LONGTERM, ctx->ip);
+	if (trace_mm_gup_pin_enabled())
+		trace_mm_gup_pin(pfn, gp->state & GPT_COUNT_MASK,
+				 gp->state & GPT_LONGTERM, ctx->ip);
 	if (static_branch_unlikely(&gpt_stacks_key)) {
 		WRITE_ONCE(gp->stack, ctx->stack);
 		WRITE_ONCE(gp->tgid, ctx->tgid);
 	}
 }
 
-/* Drop @drop pins from @gp, the page at @pfn. The caller holds the lock. */
-static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_out *out,
-				     struct gpt_page *gp, unsigned long pfn,
-				     u32 drop)
+/*
+ * Drop @drop pins from @gp, the page at @pfn; @freed: the page is being
+ * freed. The caller holds the lock.
+ */
+static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
+				     unsigned long pfn, u32 drop, bool freed)
 {
 	u32 state = gp->state;
 
 	if ((state & GPT_COUNT_MASK) == drop) {
 		d->pages--;
 		d->longterm -= !!(state & GPT_LONGTERM);
-		if (unlikely(state & GPT_WATCHED)) {
-			out->pending |= GPT_OUT_WATCHED;
-			out->watched_pfn = pfn;
-		}
+		/* It blocked a migration: its record says when it went. */
+		if (unlikely(state & GPT_WATCHED))
+			gpt_failure_released(pfn, freed);
 		state &= GPT_REPORTED;
 	} else {
 		state -= drop;
@@ -502,7 +487,7 @@ static __always_inline bool gpt_unpin_fast(struct gpt_delta *d,
 static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_out *out,
 				      struct gpt_page *gp, struct page *page,
 				      unsigned long pfn, u32 refs,
-				      const char *what, unsigned long ip)
+				      enum gup_pin_misuse what, unsigned long ip)
 {
 	u32 state = gp->state;
 	u32 count = state & GPT_COUNT_MASK;
@@ -510,12 +495,11 @@ static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_out *out,
 
 	if (likely(drop)) {
 		if (unlikely(gpt_refs_dropped(page, count)))
-			gpt_misuse(out, gp, pfn,
-				   "pin references dropped with put_page() on");
-		gpt_drop(d, out, gp, pfn, drop);
-		if (trace_unpin_enabled())
-			trace_unpin(pfn, count - drop, state & GPT_LONGTERM,
-				    ip);
+			gpt_misuse(out, gp, pfn, GUP_PIN_MISUSE_PUT_PAGE);
+		gpt_drop(d, gp, pfn, drop, false);
+		if (trace_mm_gup_unpin_enabled())
+			trace_mm_gup_unpin(pfn, count - drop,
+					   state & GPT_LONGTERM, ip);
 	}
 	if (unlikely(drop != refs))
 		gpt_misuse(out, gp, pfn, what);
@@ -529,8 +513,8 @@ static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_out *out,
 	if (op == GPT_OP_PIN)
 		gpt_pin_one(d, out, gp, pfn, ctx);
 	else
-		gpt_unpin(d, out, gp, page, pfn, 1,
-			  "unpin of a page that has no tracked pin,", ctx->ip);
+		gpt_unpin(d, out, gp, page, pfn, 1, GUP_PIN_MISUSE_NO_PIN,
+			  ctx->ip);
 }
 
 /*
@@ -748,10 +732,16 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 			struct page **pp = pages + i + 1;
 
 			gpt_step(d, out, gp, page, op, ctx, longterm, full);
-			/* The next pages of the chunk, one after the other. */
-			while (pp < pages + limit && *pp == page + 1) {
+			/*
+			 * The next pages of the chunk, one after the other; not
+			 * the zero page, which may follow a user page (s390 and
+			 * MIPS keep several).
+			 */
+			while (pp < pages + limit && *pp == page + 1 &&
+			       likely(!is_zero_pfn(pfn + 1))) {
 				gp = (void *)gp + stride;
 				page++;
+				pfn++;
 				pp++;
 				gpt_step(d, out, gp, page, op, ctx, longterm, full);
 			}
@@ -818,8 +808,8 @@ static __always_inline bool gpt_one_fast(struct gpt_delta *d,
 	spin_lock_irqsave(lock, flags);
 	if (likely(gpt_page_ext_get(page, pfn, &page_ext))) {
 		if (op == GPT_OP_PIN)
-			done = gpt_pin_fast(d, gpt_page(page_ext),
-					    (u32)jiffies, longterm);
+			done = gpt_pin_fast(d, gpt_page(page_ext), gpt_now(),
+					    longterm);
 		else
 			done = gpt_unpin_fast(d, gpt_page(page_ext), page, true);
 		d->pins = op == GPT_OP_PIN ? 1 : -1;
@@ -835,7 +825,7 @@ static __always_inline void gpt_ctx_init(struct gpt_ctx *ctx,
 					 unsigned long ip)
 {
 	ctx->ip = ip;
-	ctx->now = (u32)jiffies;
+	ctx->now = gpt_now();
 	ctx->longterm = gup_flags & FOLL_LONGTERM ? GPT_LONGTERM : 0;
 	ctx->tgid = 0;
 	ctx->stack = 0;
@@ -862,7 +852,7 @@ static noinline void gpt_pin_walk(struct page **pages, unsigned long npages,
 	if (full) {
 		if (static_branch_unlikely(&gpt_stacks_key)) {
 			ctx.stack = stack;
-			ctx.tgid = current->tgid;
+			ctx.tgid = gpt_pinner();
 		}
 		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx,
 			       ctx.longterm, true);
@@ -893,7 +883,7 @@ static __always_inline void gpt_pin_pages(struct page **pages,
 			     gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN));
 		return;
 	}
-	if (unlikely(trace_pin_enabled())) {
+	if (unlikely(trace_mm_gup_pin_enabled())) {
 		gpt_pin_walk(pages, npages, gup_flags, ip, true, 0);
 		return;
 	}
@@ -1015,7 +1005,7 @@ static __always_inline void gpt_unpin_one(struct page **pages,
  */
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
-	if (unlikely(trace_unpin_enabled()))
+	if (unlikely(trace_mm_gup_unpin_enabled()))
 		gpt_unpin_walk(pages, npages, 0, _RET_IP_, true);
 	else if (npages != 1 || !pages[0])
 		gpt_unpin_walk(pages, npages, 0, _RET_IP_, false);
@@ -1035,7 +1025,7 @@ void __gup_unpin_track_range(struct page *page, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(page);
 
-	if (unlikely(trace_unpin_enabled()))
+	if (unlikely(trace_mm_gup_unpin_enabled()))
 		gpt_unpin_walk(NULL, npages, pfn, _RET_IP_, true);
 	else if (npages != 1)
 		gpt_unpin_walk(NULL, npages, pfn, _RET_IP_, false);
@@ -1064,7 +1054,7 @@ static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
 	if (gpt_page_ext_get(page, pfn, &page_ext)) {
 		gpt_unpin(&d, &out, gpt_page(page_ext), page, pfn,
 			  min_t(unsigned long, refs, GPT_COUNT_MASK),
-			  "unpin of more pins than the folio holds,", ip);
+			  GUP_PIN_MISUSE_FOLIO, ip);
 		gpt_page_ext_put(page_ext);
 	}
 	spin_unlock_irqrestore(lock, flags);
@@ -1124,14 +1114,12 @@ static noinline void gpt_free_pinned(unsigned long pfn, unsigned long len,
 		u32 count = gp->state & GPT_COUNT_MASK;
 
 		if (count) {
-			gpt_misuse(&out, gp, pfn + i, "page freed while pinned,");
-			gpt_drop(&d, &out, gp, pfn + i, count);
+			gpt_misuse(&out, gp, pfn + i, GUP_PIN_MISUSE_FREED);
+			gpt_drop(&d, gp, pfn + i, count, true);
 		}
 		WRITE_ONCE(gp->state, 0);
 	}
 	spin_unlock_irqrestore(lock, flags);
-	/* Reported as freed while pinned, not as a release. */
-	out.pending &= ~GPT_OUT_WATCHED;
 	gpt_finish(&d, &out, GPT_EV_FREE);
 }
 
@@ -1231,420 +1219,22 @@ bool __page_dma_pinned(const struct page *page)
 }
 EXPORT_SYMBOL_GPL(__page_dma_pinned);
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/* Only the KUnit tests ask; nothing else uses this one. */
 /**
- * gup_pin_tracking_longterm() - Does a FOLL_LONGTERM pin hold a page?
+ * gup_pin_tracking_longterm() - Was a long-term pin taken on a page?
  * @page: The page.
  *
- * The flag is set by a long-term pin and cleared when the count drops to 0.
+ * The flag is set by a FOLL_LONGTERM pin and cleared when the count drops
+ * to 0 (see GPT_LONGTERM).
  *
  * Context: Any context.
  * Return: true if a long-term pin was taken on @page since it was last
  * unpinned completely.
  */
-VISIBLE_IF_KUNIT bool gup_pin_tracking_longterm(const struct page *page)
+bool gup_pin_tracking_longterm(const struct page *page)
 {
 	return gpt_state(page) & GPT_LONGTERM;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_longterm);
-#endif
-
-/**
- * gup_pin_tracking_comm() - The command name of a thread group.
- * @tgid: The thread group id (in the initial pid namespace).
- * @comm: Where to write the name.
- * @len: Size of @comm.
- *
- * Context: Any context but hard interrupt.
- * Return: 0, or -ESRCH (and "-" in @comm) if the process is gone.
- */
-int gup_pin_tracking_comm(u32 tgid, char *comm, size_t len)
-{
-	struct task_struct *task;
-	int ret = -ESRCH;
-
-	strscpy(comm, "-", len);
-	rcu_read_lock();
-	task = find_task_by_pid_ns(tgid, &init_pid_ns);
-	if (task) {
-		__get_task_comm(comm, len, task);
-		ret = 0;
-	}
-	rcu_read_unlock();
-	return ret;
-}
-
-/* " pid <tgid> comm <comm>" of an entry in stacks mode, "" otherwise. */
-static const char *gpt_pid_comm(char *buf, size_t len,
-				const struct gpt_snap *snap)
-{
-	char comm[TASK_COMM_LEN];
-
-	buf[0] = '\0';
-	if (gup_pin_tracking_stacks) {
-		gup_pin_tracking_comm(snap->tgid, comm, sizeof(comm));
-		scnprintf(buf, len, " pid %u comm %s", snap->tgid, comm);
-	}
-	return buf;
-}
-
-/**
- * __gup_pin_track_dump_page() - dump_page() hook.
- * @page: The page being dumped.
- *
- * Context: Any context.
- */
-void __gup_pin_track_dump_page(const struct page *page)
-{
-	struct gpt_snap snap;
-
-	if (!gpt_snapshot(page, &snap))
-		return;
-	pr_warn("pfn 0x%lx pins %lu%s%s\n", page_to_pfn(page),
-		(unsigned long)(snap.state & GPT_COUNT_MASK),
-		snap.state & GPT_LONGTERM ? " longterm" : "",
-		snap.state & GPT_DMA_PINNED ? " DmaPinned" : "");
-	if (snap.stack && (snap.state & GPT_COUNT_MASK)) {
-		pr_warn("page last pinned by:\n");
-		stack_depot_print(snap.stack);
-	}
-}
-
-static DEFINE_RATELIMIT_STATE(gpt_migrate_rs, 5 * HZ, 10);
-
-/* First pinned page of @folio: its pfn and entry. */
-static bool gpt_folio_first_pinned(struct folio *folio, unsigned long *pfnp,
-				   struct gpt_snap *snap)
-{
-	unsigned long pfn = folio_pfn(folio);
-	unsigned long end = pfn + folio_nr_pages(folio);
-
-	while (pfn < end) {
-		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
-		struct page_ext *page_ext;
-		unsigned long origin, i;
-
-		page_ext = page_ext_get(pfn_to_page(pfn));
-		if (!page_ext) {
-			pfn += nr;
-			continue;
-		}
-		origin = gpt_origin(page_ext, pfn);
-		for (i = 0; i < nr; i++) {
-			gpt_read(gpt_entry(origin, pfn + i), snap);
-			if (snap->state & GPT_COUNT_MASK) {
-				*pfnp = pfn + i;
-				page_ext_put(page_ext);
-				return true;
-			}
-		}
-		page_ext_put(page_ext);
-		pfn += nr;
-	}
-	return false;
-}
-
-/*
- * Pages that blocked a migration, remembered until their count drops to
- * zero: then the log says how long after the failure they were let go, and
- * in stacks mode by whom. A few slots; the oldest is replaced when full.
- */
-#define GPT_WATCH_SLOTS		16
-
-static struct gpt_watch {
-	unsigned long pfn;
-	const char *why;
-	unsigned long since;	/* jiffies of the failure */
-} gpt_watches[GPT_WATCH_SLOTS];
-static DEFINE_SPINLOCK(gpt_watch_lock);
-static DEFINE_RATELIMIT_STATE(gpt_watch_rs, 5 * HZ, 10);
-
-/* Remember that @pfn blocked a migration for @why; mark the page. */
-static void gpt_watch(unsigned long pfn, const char *why)
-{
-	struct page_ext *page_ext = page_ext_get(pfn_to_page(pfn));
-	struct gpt_watch *slot = &gpt_watches[0];
-	spinlock_t *lock;	/* the bucket lock of @pfn */
-	unsigned long flags;
-	bool pinned;
-	int i;
-
-	if (!page_ext)
-		return;
-	lock = gpt_lock(pfn);
-	spin_lock_irqsave(lock, flags);
-	pinned = gpt_page(page_ext)->state & GPT_COUNT_MASK;
-	if (pinned)
-		WRITE_ONCE(gpt_page(page_ext)->state,
-			   gpt_page(page_ext)->state | GPT_WATCHED);
-	spin_unlock_irqrestore(lock, flags);
-	page_ext_put(page_ext);
-	if (!pinned)
-		return;
-
-	spin_lock_irqsave(&gpt_watch_lock, flags);
-	for (i = 0; i < GPT_WATCH_SLOTS; i++) {
-		struct gpt_watch *w = &gpt_watches[i];
-
-		if (w->pfn == pfn || !w->why) {
-			slot = w;
-			break;
-		}
-		if (time_before(w->since, slot->since))
-			slot = w;
-	}
-	/* A page that keeps blocking is timed from its first failure. */
-	if (slot->pfn != pfn || !slot->why)
-		slot->since = jiffies;
-	slot->pfn = pfn;
-	slot->why = why;
-	spin_unlock_irqrestore(&gpt_watch_lock, flags);
-}
-
-/* A watched page lost its last pin: say so, with the releasing stack. */
-static noinline void gpt_watch_released(unsigned long pfn)
-{
-	const char *why = NULL;
-	unsigned long flags, since = 0;
-	unsigned long entries[16];	/* a rare path: the whole stack */
-	unsigned int nr;
-	int i;
-
-	spin_lock_irqsave(&gpt_watch_lock, flags);
-	for (i = 0; i < GPT_WATCH_SLOTS; i++) {
-		if (gpt_watches[i].why && gpt_watches[i].pfn == pfn) {
-			why = gpt_watches[i].why;
-			since = gpt_watches[i].since;
-			gpt_watches[i].why = NULL;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&gpt_watch_lock, flags);
-	if (!why || gpt_kunit_count("gup_pin_tracking_released"))
-		return;
-	if (!__ratelimit(&gpt_watch_rs))
-		return;
-	pr_info("pfn 0x%lx that blocked %s was unpinned after %lus\n", pfn, why,
-		(jiffies - since) / HZ);
-	if (gup_pin_tracking_stacks) {
-		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-		pr_info("unpinned by:\n");
-		stack_trace_print(entries, nr, 1);
-	}
-}
-
-/**
- * __gup_pin_track_migrate_failed() - Name pinned pages that blocked migration.
- * @folios: The folios, linked by ->lru, that memory offlining or
- *	    alloc_contig_range() could not migrate.
- * @why: Who wanted them migrated, for the message.
- *
- * For each folio that holds a tracked pin, log its first pinned page with
- * the pin count, the long-term flag, the age of the pin and, in stacks mode,
- * the pinner's pid, comm and stack (rate-limited), and remember the page:
- * when its count drops to zero the log says how long after the failure and,
- * in stacks mode, by whom. Callers whose allocation passed __GFP_NOWARN do
- * not call this.
- *
- * Context: Process context.
- */
-void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why)
-{
-	struct gpt_snap snap;
-	struct folio *folio;
-	unsigned long pfn;
-	char who[64];
-
-	list_for_each_entry(folio, folios, lru) {
-		if (!gpt_folio_first_pinned(folio, &pfn, &snap))
-			continue;
-		gpt_watch(pfn, why);
-		if (!__ratelimit(&gpt_migrate_rs))
-			continue;
-		pr_warn("%s: migration blocked by pinned pfn 0x%lx pins %lu%s age %lus%s\n",
-			why, pfn, (unsigned long)(snap.state & GPT_COUNT_MASK),
-			snap.state & GPT_LONGTERM ? " longterm" : "",
-			gpt_age_secs(snap.pinned_at),
-			gpt_pid_comm(who, sizeof(who), &snap));
-		if (snap.stack) {
-			pr_warn("page last pinned by:\n");
-			stack_depot_print(snap.stack);
-		}
-	}
-}
-
-/* === Stale short-term pins ================================================ */
-
-unsigned int gup_pin_tracking_stale_secs;
-
-#undef MODULE_PARAM_PREFIX
-#define MODULE_PARAM_PREFIX "gup_pin_tracking."
-/* Read-only here: it is changed through debugfs (stale_secs). */
-module_param_named(stale_secs, gup_pin_tracking_stale_secs, uint, 0444);
-MODULE_PARM_DESC(stale_secs, "report short-term pins held longer (0: off)");
-
-static DEFINE_RATELIMIT_STATE(gpt_stale_rs, 5 * HZ, 20);
-
-static void gpt_stale_report(unsigned long pfn, const struct gpt_snap *snap)
-{
-	char who[64];
-
-	this_cpu_inc(gpt_counters[GPT_STALE_REPORTS]);
-	if (gpt_kunit_count("gup_pin_tracking_stale"))
-		return;
-	if (!__ratelimit(&gpt_stale_rs))
-		return;
-	pr_warn("short-term pin held %lus pfn 0x%lx pins %lu%s\n",
-		gpt_age_secs(snap->pinned_at), pfn,
-		(unsigned long)(snap->state & GPT_COUNT_MASK),
-		gpt_pid_comm(who, sizeof(who), snap));
-	if (snap->stack) {
-		pr_warn("page last pinned by:\n");
-		stack_depot_print(snap->stack);
-	}
-}
-
-/*
- * Is @state a short-term pin older than @limit jiffies, not yet reported?
- * Long-term pins (io_uring fixed buffers, RDMA, VFIO) are never stale.
- */
-static bool gpt_is_stale(u32 state, u32 pinned_at, unsigned long limit)
-{
-	if (!(state & GPT_COUNT_MASK) || (state & (GPT_LONGTERM | GPT_STALE)))
-		return false;
-	return (u32)((u32)jiffies - pinned_at) > limit;
-}
-
-/* Mark and report the stale pins of the @len pages from @pfn. */
-static unsigned long gpt_stale_chunk(unsigned long pfn, unsigned long len,
-				     unsigned long limit)
-{
-	struct page *page = pfn_to_online_page(pfn);
-	struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
-	unsigned long origin, i, flags, found = 0;
-	spinlock_t *lock;	/* the bucket lock of the chunk */
-
-	if (!page_ext)
-		return 0;
-	origin = gpt_origin(page_ext, pfn);
-	for (i = 0; i < len; i++) {
-		struct gpt_page *gp = gpt_entry(origin, pfn + i);
-		struct gpt_snap snap;
-		bool stale;
-
-		/* Look unlocked; confirm and mark under the lock. */
-		if (!gpt_is_stale(READ_ONCE(gp->state), READ_ONCE(gp->pinned_at),
-				  limit))
-			continue;
-		lock = gpt_lock(pfn);
-		spin_lock_irqsave(lock, flags);
-		stale = gpt_is_stale(gp->state, gp->pinned_at, limit);
-		if (stale) {
-			WRITE_ONCE(gp->state, gp->state | GPT_STALE);
-			gpt_read(gp, &snap);
-		}
-		spin_unlock_irqrestore(lock, flags);
-		if (stale) {
-			gpt_stale_report(pfn + i, &snap);
-			found++;
-		}
-	}
-	page_ext_put(page_ext);
-	return found;
-}
-
-/**
- * gup_pin_tracking_stale_scan() - Report short-term pins held too long.
- *
- * One pass over every page with page_ext: a page whose short-term pin has
- * been held longer than stale_secs is reported once per pinning episode
- * (until its count drops to zero) and counted in stale_reports.
- *
- * Context: Process context, may sleep.
- * Return: The number of pages reported by this pass.
- */
-VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_stale_scan(void)
-{
-	unsigned long secs = READ_ONCE(gup_pin_tracking_stale_secs);
-	unsigned long pfn, end = gpt_max_pfn(), found = 0;
-
-	if (!secs)
-		return 0;
-	for (pfn = 0; pfn < end; pfn += gpt_chunk_len(pfn, end - pfn)) {
-		found += gpt_stale_chunk(pfn, gpt_chunk_len(pfn, end - pfn),
-					 secs * HZ);
-		cond_resched();
-	}
-	return found;
-}
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stale_scan);
-
-static void gpt_stale_workfn(struct work_struct *work);
-static DECLARE_DEFERRABLE_WORK(gpt_stale_work, gpt_stale_workfn);
-
-/* Scan twice per stale_secs, at most once a second. */
-static unsigned long gpt_stale_period(void)
-{
-	return max(1U, READ_ONCE(gup_pin_tracking_stale_secs) / 2) * HZ;
-}
-
-static void gpt_stale_workfn(struct work_struct *work)
-{
-	if (!READ_ONCE(gup_pin_tracking_stale_secs))
-		return;
-	gup_pin_tracking_stale_scan();
-	queue_delayed_work(system_unbound_wq, &gpt_stale_work,
-			   gpt_stale_period());
-}
-
-/**
- * gup_pin_tracking_stale_start() - Apply a new stale_secs.
- *
- * Starts the periodic scan if stale_secs is set; a scan that finds it 0
- * stops.
- *
- * Context: Process context.
- */
-void gup_pin_tracking_stale_start(void)
-{
-	if (gup_pin_tracking_enabled() && READ_ONCE(gup_pin_tracking_stale_secs))
-		mod_delayed_work(system_unbound_wq, &gpt_stale_work,
-				 gpt_stale_period());
-}
-
-static int __init gup_pin_tracking_stale_init(void)
-{
-	gup_pin_tracking_stale_start();
-	return 0;
-}
-late_initcall(gup_pin_tracking_stale_init);
-
-#if IS_ENABLED(CONFIG_KUNIT)
-/**
- * gup_pin_tracking_age_page() - Make the last pin of a page older (tests).
- * @page: The page.
- * @secs: Seconds to move its last-pin time back.
- *
- * Context: Any context; takes the page's bucket lock.
- */
-VISIBLE_IF_KUNIT void gup_pin_tracking_age_page(struct page *page,
-						unsigned int secs)
-{
-	struct page_ext *page_ext = page_ext_get(page);
-	spinlock_t *lock;	/* the bucket lock of @page */
-	unsigned long flags;
-
-	if (!page_ext)
-		return;
-	lock = gpt_lock(page_to_pfn(page));
-	spin_lock_irqsave(lock, flags);
-	gpt_page(page_ext)->pinned_at -= secs * HZ;
-	spin_unlock_irqrestore(lock, flags);
-	page_ext_put(page_ext);
-}
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_age_page);
-#endif
 
 /* === Initialization ======================================================= */
 
@@ -1674,6 +1264,7 @@ static void __init init_gup_pin_tracking(void)
 		gup_pin_tracking_stacks = true;
 		static_branch_enable(&gpt_stacks_key);
 	}
+	gup_pin_tracking_failures_init();
 	static_branch_enable(&gup_pin_tracking_key);
 	pr_info("enabled%s: %zu bytes of page_ext per page, %u lock buckets\n",
 		gup_pin_tracking_stacks ? " with stacks" : "",

@@ -12,6 +12,8 @@
  *                                                held longer (0: off)
  *   /sys/kernel/debug/gup_pin_tracking/verify  - the tracked counts checked
  *                                                against upstream's own
+ *   /sys/kernel/debug/gup_pin_tracking/failures - pinned pages that blocked
+ *                                                a migration, newest first
  *
  * See Documentation/mm/gup_pin_tracking.rst.
  *
@@ -84,6 +86,7 @@ static bool gpt_find(unsigned long *pfn, unsigned long end,
  */
 VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 {
+	unsigned long scan_ns, scan_pages;
 	int i;
 
 	seq_printf(m, "enabled: %d\n", gup_pin_tracking_enabled());
@@ -95,22 +98,13 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
 		   gup_pin_tracking_ops.size);
 	seq_printf(m, "stale_secs: %u\n", READ_ONCE(gup_pin_tracking_stale_secs));
+	scan_ns = gup_pin_tracking_stale_cost(&scan_pages);
+	seq_printf(m, "stale_scan_usecs: %lu\n", scan_ns / NSEC_PER_USEC);
+	seq_printf(m, "stale_scan_pages: %lu\n", scan_pages);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stats_show);
 DEFINE_SHOW_ATTRIBUTE(gup_pin_tracking_stats);
-
-static void gpt_show_stack(struct seq_file *m, depot_stack_handle_t handle)
-{
-	unsigned long *entries;
-	unsigned int nr, i;
-
-	if (!handle)
-		return;
-	nr = stack_depot_fetch(handle, &entries);
-	for (i = 0; i < nr; i++)
-		seq_printf(m, "        %pS\n", (void *)entries[i]);
-}
 
 struct gpt_pinned_iter {
 	unsigned long pfn;
@@ -148,25 +142,18 @@ static void gpt_pinned_stop(struct seq_file *m, void *v)
 {
 }
 
+/* The entry of a pinned page: its line, then its last pinner's stack. */
 static void gpt_show_entry(struct seq_file *m, unsigned long pfn,
 			   const struct gpt_snap *snap)
 {
-	char comm[TASK_COMM_LEN];
+	char who[GPT_WHO_LEN], line[GPT_WHO_LEN + 64];
 
-	seq_printf(m, "pfn 0x%lx pins %lu%s age %lus", pfn,
-		   (unsigned long)(snap->state & GPT_COUNT_MASK),
-		   snap->state & GPT_LONGTERM ? " longterm" : "",
-		   gpt_age_secs(snap->pinned_at));
-	if (!gup_pin_tracking_stacks) {
-		seq_putc(m, '\n');
-		return;
-	}
-	gup_pin_tracking_comm(snap->tgid, comm, sizeof(comm));
-	seq_printf(m, " pid %u comm %s\n", snap->tgid, comm);
-	gpt_show_stack(m, snap->stack);
+	gpt_page_line(line, sizeof(line), pfn, snap, gpt_now(),
+		      gpt_who(who, sizeof(who), snap));
+	seq_printf(m, "%s\n", line);
+	gpt_seq_stack(m, snap->stack);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * gup_pin_tracking_show_page() - Print the entry of the pinned file for a page.
  * @m: The seq_file.
@@ -175,8 +162,7 @@ static void gpt_show_entry(struct seq_file *m, unsigned long pfn,
  * Context: Process context.
  * Return: true if @page is pinned and an entry was printed.
  */
-VISIBLE_IF_KUNIT bool gup_pin_tracking_show_page(struct seq_file *m,
-						 struct page *page)
+bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page)
 {
 	struct gpt_snap snap;
 
@@ -187,7 +173,6 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_show_page(struct seq_file *m,
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
-#endif
 
 static int gpt_pinned_show(struct seq_file *m, void *v)
 {
@@ -345,7 +330,7 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_pinners_show(struct seq_file *m, void *v)
 		seq_printf(m, "pages %lu pins %lu longterm %lu oldest %lus\n",
 			   g->pages, g->pins, g->longterm, g->oldest);
 		if (g->stack)
-			gpt_show_stack(m, g->stack);
+			gpt_seq_stack(m, g->stack);
 		else
 			seq_puts(m, "        (no stack recorded)\n");
 		seq_putc(m, '\n');
@@ -400,11 +385,9 @@ static int gpt_stale_secs_get(void *data, u64 *val)
 
 static int gpt_stale_secs_set(void *data, u64 val)
 {
-	if (val > UINT_MAX / HZ)
+	if (val > ULONG_MAX)
 		return -EINVAL;
-	WRITE_ONCE(gup_pin_tracking_stale_secs, val);
-	gup_pin_tracking_stale_start();
-	return 0;
+	return gup_pin_tracking_stale_secs_set(val);
 }
 
 /* Anything but a number fails with -EINVAL (kstrtoull) and changes nothing. */
@@ -630,6 +613,18 @@ static const struct file_operations gpt_verify_fops = {
 	.release = single_release,
 };
 
+static int gpt_failures_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gup_pin_tracking_failures_show, NULL);
+}
+
+static const struct file_operations gpt_failures_fops = {
+	.open = gpt_failures_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static int __init gup_pin_tracking_debugfs_init(void)
 {
 	struct dentry *dir;
@@ -643,6 +638,7 @@ static int __init gup_pin_tracking_debugfs_init(void)
 	debugfs_create_file("verify", 0400, dir, NULL, &gpt_verify_fops);
 	debugfs_create_file_unsafe("stale_secs", 0600, dir, NULL,
 				   &gpt_stale_secs_fops);
+	debugfs_create_file("failures", 0400, dir, NULL, &gpt_failures_fops);
 	if (gup_pin_tracking_stacks)
 		debugfs_create_file("pinners", 0400, dir, NULL,
 				    &gpt_pinners_fops);

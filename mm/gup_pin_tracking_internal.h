@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * GUP pin tracking: what the tracker (mm/gup_pin_tracking.c), its debugfs
- * files (mm/gup_pin_tracking_debugfs.c) and its KUnit tests share. Not an
+ * GUP pin tracking: what the tracker (mm/gup_pin_tracking.c), its reports
+ * (mm/gup_pin_tracking_report.c), its debugfs files
+ * (mm/gup_pin_tracking_debugfs.c) and its KUnit tests share. Not an
  * interface: the interface is include/linux/gup_pin_tracking.h.
  */
 #ifndef __MM_GUP_PIN_TRACKING_INTERNAL_H
@@ -10,12 +11,17 @@
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/gup_pin_tracking.h>
+#include <linux/hash.h>
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mmzone.h>
 #include <linux/page_ext.h>
 #include <linux/stddef.h>
+#include <linux/sched.h>
 #include <linux/stackdepot.h>
+#include <linux/threads.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 /*
@@ -26,11 +32,25 @@
  * API, dump_page(), debugfs) read it with READ_ONCE().
  */
 #define GPT_COUNT_MASK		GENMASK(26, 0)
-#define GPT_WATCHED		BIT(27)	/* it blocked a migration: log its release */
-#define GPT_LONGTERM		BIT(28)	/* a FOLL_LONGTERM pin holds it */
+#define GPT_WATCHED		BIT(27)	/* it blocked a migration: record its release */
+#define GPT_LONGTERM		BIT(28)	/* a FOLL_LONGTERM pin was taken (see below) */
 #define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
 #define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
 #define GPT_STALE		BIT(31)	/* reported as a stale short-term pin */
+
+/* The pin count in a state word. */
+static inline unsigned int gpt_pins(u32 state)
+{
+	return state & GPT_COUNT_MASK;
+}
+
+/*
+ * GPT_LONGTERM is set by every FOLL_LONGTERM pin and cleared only when the
+ * count drops to zero: "a long-term pin was taken since the page was last
+ * unpinned completely". An unpin does not say which kind of pin it drops
+ * (unpin_user_page() is the same for both), so a page whose long-term pin
+ * went while a short-term one stays keeps the flag until that one goes too.
+ */
 
 /*
  * The page_ext entry of a page. "on" keeps the first two words (8 bytes),
@@ -40,10 +60,27 @@
  */
 struct gpt_page {
 	u32 state;
-	u32 pinned_at;			/* jiffies (low 32 bits) of the last pin */
+	u32 pinned_at;			/* gpt_now() of the last pin */
 	depot_stack_handle_t stack;	/* stacks: the last pinner's stack */
-	u32 tgid;			/* stacks: the last pinner's thread group */
+	u32 tgid;			/* stacks: the last pinner, see below */
 };
+
+/*
+ * In stacks mode the tgid word holds the pinner's thread group id (pids fit
+ * in 22 bits) and, above it, a tag of the thread group's start time, so that
+ * a process that reuses the number after the pinner exited is not named as
+ * the pinner (gup_pin_tracking_comm()).
+ */
+#define GPT_TGID_BITS		22
+#define GPT_TGID_MASK		GENMASK(GPT_TGID_BITS - 1, 0)
+#define GPT_BIRTH_BITS		(32 - GPT_TGID_BITS)
+static_assert(BIT(GPT_TGID_BITS) >= PID_MAX_LIMIT);
+
+/* The pinner's thread group id in a tgid word. */
+static inline u32 gpt_tgid(u32 tgid)
+{
+	return tgid & GPT_TGID_MASK;
+}
 
 #define GPT_PAGE_SIZE_ON	offsetof(struct gpt_page, stack)
 #define GPT_PAGE_SIZE_STACKS	sizeof(struct gpt_page)
@@ -123,6 +160,32 @@ static __always_inline unsigned long gpt_origin(struct page_ext *page_ext,
 	return (unsigned long)gpt_page(page_ext) - pfn * page_ext_size;
 }
 
+/*
+ * A bucket lock protects the page_ext state of its chunks (see
+ * gup_pin_tracking.c). Each has a cache line of its own, as the futex hash
+ * buckets do: CPUs pinning in different buckets never share a line.
+ */
+struct gpt_bucket {
+	spinlock_t lock;	/* protects the entries of its chunks */
+} ____cacheline_aligned_in_smp;
+
+extern struct gpt_bucket *gpt_buckets;
+extern unsigned int gpt_lock_shift;	/* 64 - lock_bits */
+
+/* The bucket lock of @pfn: hash_64() of its chunk, the shift computed once. */
+static __always_inline spinlock_t *gpt_lock(unsigned long pfn)
+{
+	u64 chunk = pfn >> GPT_CHUNK_ORDER;
+
+	return &gpt_buckets[chunk * GOLDEN_RATIO_64 >> gpt_lock_shift].lock;
+}
+
+/* The tag of @task's thread group start time (see struct gpt_page). */
+static inline u32 gpt_birth(struct task_struct *task)
+{
+	return hash_64(task->group_leader->start_time, GPT_BIRTH_BITS);
+}
+
 enum gpt_counter {
 	GPT_PINNED_PAGES,
 	GPT_PINS,
@@ -131,17 +194,23 @@ enum gpt_counter {
 	GPT_UNPINS_TOTAL,
 	GPT_ERRORS,
 	GPT_STALE_REPORTS,
+	GPT_MIGRATE_PINNED,
+	GPT_MIGRATE_OTHER,
+	GPT_FAILURES_DROPPED,
 	GPT_NR_COUNTERS,
 };
 
 extern const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS];
+extern const char *const gup_pin_tracking_misuse_names[GUP_PIN_NR_MISUSE];
 extern bool gup_pin_tracking_stacks;
 extern unsigned int gup_pin_tracking_lock_bits;
 extern unsigned int gup_pin_tracking_stale_secs;
 
 long gup_pin_tracking_counter(unsigned int idx);
-int gup_pin_tracking_comm(u32 tgid, char *comm, size_t len);
+void gup_pin_tracking_count(unsigned int idx, long n);
 void gup_pin_tracking_stale_start(void);
+int gup_pin_tracking_stale_secs_set(unsigned long secs);
+unsigned long gup_pin_tracking_stale_cost(unsigned long *pages);
 
 /* What a reader sees of a page's entry. */
 struct gpt_snap {
@@ -198,22 +267,58 @@ static inline unsigned long gpt_max_pfn(void)
 	return end;
 }
 
-/* Whole seconds since a pin taken at jiffies @pinned_at (mod 2^32). */
-static inline unsigned long gpt_age_secs(u32 pinned_at)
+/*
+ * The tracker's clock: whole seconds since boot, from jiffies. A u32 of
+ * seconds wraps after 136 years, so ages stay true however long a pin is
+ * held (a u32 of jiffies wrapped after 49.7 days at HZ=1000).
+ */
+static __always_inline u32 gpt_now(void)
 {
-	return (u32)((u32)jiffies - pinned_at) / HZ;
+	return div_u64(get_jiffies_64() - INITIAL_JIFFIES, HZ);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/* For the KUnit tests only. */
+/* Whole seconds from @then (a gpt_now()) to @now. */
+static inline unsigned long gpt_secs(u32 then, u32 now)
+{
+	return (u32)(now - then);
+}
+
+/* Whole seconds since a pin taken at @pinned_at. */
+static inline unsigned long gpt_age_secs(u32 pinned_at)
+{
+	return gpt_secs(pinned_at, gpt_now());
+}
+
+/* === Reports (gup_pin_tracking_report.c) ================================ */
+
 struct seq_file;
+
+/* " pid <tgid> comm <comm>" is at most this long, with its NUL. */
+#define GPT_WHO_LEN		(24 + TASK_COMM_LEN)
+
+int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len);
+const char *gpt_who(char *buf, size_t len, const struct gpt_snap *snap);
+int gpt_page_line(char *buf, size_t len, unsigned long pfn,
+		  const struct gpt_snap *snap, u32 now, const char *who);
+void gpt_log_stack(depot_stack_handle_t handle);
+void gpt_seq_stack(struct seq_file *m, depot_stack_handle_t handle);
+bool gpt_kunit_count(const char *name);
+void gpt_failure_released(unsigned long pfn, bool freed);
+int gup_pin_tracking_failures_init(void);
+
+/* For the debugfs files and the KUnit tests. */
 bool gup_pin_tracking_longterm(const struct page *page);
+int gup_pin_tracking_failures_show(struct seq_file *m, void *v);
+bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Static unless the KUnit tests reach them (VISIBLE_IF_KUNIT). */
 int gup_pin_tracking_stats_show(struct seq_file *m, void *v);
 unsigned long gup_pin_tracking_verify(struct seq_file *m);
-bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
 unsigned long gup_pin_tracking_stale_scan(void);
-void gup_pin_tracking_age_page(struct page *page, unsigned int secs);
 int gup_pin_tracking_pinners_show(struct seq_file *m, void *v);
+bool gup_pin_tracking_blocked(struct page *page, int refs,
+			      enum migrate_reason reason, bool warn);
 #endif
 
 #endif /* __MM_GUP_PIN_TRACKING_INTERNAL_H */

@@ -50,7 +50,8 @@ step() {
 
 step 0001-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
 	"include/linux/gup_pin_tracking.h mm/gup_pin_tracking.c \
-	 mm/gup_pin_tracking_internal.h include/trace/events/gup_pin_tracking.h"
+	 mm/gup_pin_tracking_report.c mm/gup_pin_tracking_internal.h \
+	 include/trace/events/gup_pin_tracking.h"
 "${G[@]}" commit -q --amend -F - <<'MSG'
 mm/gup_pin_tracking: track FOLL_PIN pins of every page in page_ext
 
@@ -77,9 +78,11 @@ costs 8 bytes a page (the state word and the time of the last pin),
 =stacks 16 and also keeps the last pinner's stack (in stackdepot) and
 thread group. Entries stay 8-byte aligned for the page_ext clients after
 this one. A deferrable scan reports short-term pins held longer than
-gup_pin_tracking.stale_secs, and a page that blocked a migration is
-remembered until its last unpin. Every counted pin and unpin, and every
-misuse, is also a gup_pin_tracking:pin, :unpin or :misuse trace event.
+gup_pin_tracking.stale_secs, and the pinned pages that block a migration
+are recorded until their last unpin (mm/gup_pin_tracking_report.c, with
+the one printer of a page's line). Every counted pin and unpin, and every
+misuse, is also a gup_pin_tracking:mm_gup_pin, :mm_gup_unpin or
+:mm_gup_pin_misuse trace event.
 Later patches add the hooks and the debugfs files.
 
 This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),

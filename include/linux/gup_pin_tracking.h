@@ -3,8 +3,22 @@
 #define __LINUX_GUP_PIN_TRACKING_H
 
 #include <linux/jump_label.h>
+#include <linux/migrate_mode.h>
 #include <linux/mm.h>
 #include <linux/types.h>
+
+/*
+ * The misuse the tracker reports; their names are GUP_PIN_MISUSE_KINDS in
+ * <trace/events/gup_pin_tracking.h>, in this order.
+ */
+enum gup_pin_misuse {
+	GUP_PIN_MISUSE_NO_PIN,		/* unpin of a page with no pin */
+	GUP_PIN_MISUSE_FOLIO,		/* folio-level unpin of too many pins */
+	GUP_PIN_MISUSE_FREED,		/* page freed while pinned */
+	GUP_PIN_MISUSE_PUT_PAGE,	/* pin references dropped with put_page() */
+	GUP_PIN_MISUSE_OVERFLOW,	/* pin count overflow */
+	GUP_PIN_NR_MISUSE,
+};
 
 #ifdef CONFIG_GUP_PIN_TRACKING
 
@@ -21,7 +35,10 @@ void __gup_unpin_track_folio(struct folio *folio, unsigned long refs);
 void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios);
 void __gup_pin_track_free(struct page *page, unsigned int order);
 void __gup_pin_track_dump_page(const struct page *page);
-void __gup_pin_track_migrate_failed(struct list_head *folios, const char *why);
+void __gup_pin_track_migrate_failed(struct list_head *folios,
+				    enum migrate_reason reason, bool warn);
+void __gup_pin_track_range_failed(unsigned long start_pfn,
+				  unsigned long end_pfn, bool warn);
 unsigned int __page_dma_pin_count(const struct page *page);
 bool __page_dma_pinned(const struct page *page);
 
@@ -165,17 +182,43 @@ static __always_inline void gup_pin_track_dump_page(const struct page *page)
 }
 
 /**
- * gup_pin_track_migrate_failed() - Name pinned pages that blocked migration.
+ * gup_pin_track_migrate_failed() - Record pinned pages that blocked migration.
  * @folios: The folios (linked by ->lru) that could not be migrated.
- * @why: Who wanted them migrated ("memory offline", "alloc_contig_range").
+ * @reason: Who wanted them migrated: MR_MEMORY_HOTPLUG, MR_CONTIG_RANGE or
+ *	    MR_LONGTERM_PIN.
+ * @warn: Log the pinned pages too; false for callers that asked for
+ *	  __GFP_NOWARN (they are still recorded and counted).
  *
  * Context: Process context.
  */
 static __always_inline void
-gup_pin_track_migrate_failed(struct list_head *folios, const char *why)
+gup_pin_track_migrate_failed(struct list_head *folios,
+			     enum migrate_reason reason, bool warn)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_pin_track_migrate_failed(folios, why);
+		__gup_pin_track_migrate_failed(folios, reason, warn);
+}
+
+/**
+ * gup_pin_track_range_failed() - Record pinned pages in a range that could
+ *				  not be isolated.
+ * @start_pfn: First pfn of the range alloc_contig_range() wanted.
+ * @end_pfn: End of the range (exclusive).
+ * @warn: As for gup_pin_track_migrate_failed().
+ *
+ * Compaction does not even isolate an anonymous folio that holds extra
+ * references, so a pinned page stops alloc_contig_range() only when it
+ * finds the range still busy: every folio of the range that holds a
+ * tracked pin is recorded.
+ *
+ * Context: Process context.
+ */
+static __always_inline void gup_pin_track_range_failed(unsigned long start_pfn,
+						       unsigned long end_pfn,
+						       bool warn)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_range_failed(start_pfn, end_pfn, warn);
 }
 
 /**
@@ -261,7 +304,13 @@ static inline void gup_pin_track_dump_page(const struct page *page)
 }
 
 static inline void gup_pin_track_migrate_failed(struct list_head *folios,
-						const char *why)
+						enum migrate_reason reason,
+						bool warn)
+{
+}
+
+static inline void gup_pin_track_range_failed(unsigned long start_pfn,
+					      unsigned long end_pfn, bool warn)
 {
 }
 

@@ -37,7 +37,7 @@
 static bool print_reports;
 module_param(print_reports, bool, 0444);
 MODULE_PARM_DESC(print_reports, "print the provoked misuse reports");
-#define GPT_SHOW_SIZE		(64 * 1024)
+#define GPT_SHOW_SIZE		(256 * 1024)
 
 #define GPT_HELD_MAX		64
 
@@ -808,6 +808,24 @@ static void gpt_test_page_ext_layout(struct kunit *test)
 /* === Who and how long =================================================== */
 
 /* Count the reports of kind @name made from now on. */
+/*
+ * Make the last pin of @page @secs older: the test reaches the entry
+ * through the internal header, under the page's bucket lock.
+ */
+static void gpt_age(struct page *page, u32 secs)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	spinlock_t *lock = gpt_lock(page_to_pfn(page));
+	unsigned long flags;
+
+	if (!page_ext)
+		return;
+	spin_lock_irqsave(lock, flags);
+	gpt_page(page_ext)->pinned_at -= secs;
+	spin_unlock_irqrestore(lock, flags);
+	page_ext_put(page_ext);
+}
+
 static int *gpt_count_named(struct kunit *test, const char *name)
 {
 	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
@@ -829,7 +847,7 @@ static void gpt_test_age(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gup_pin_tracking_age_page(t->pages[0], 75);
+	gpt_age(t->pages[0], 75);
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
 	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 age 75s",
 		 page_to_pfn(t->pages[0]));
@@ -844,6 +862,42 @@ static void gpt_test_age(struct kunit *test)
 		 page_to_pfn(t->pages[0]));
 	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)), "%s", buf);
 	unpin_user_page(t->pages[0]);
+	unpin_user_page(t->pages[0]);
+}
+
+/*
+ * Pins held for months (VFIO guests, RDMA, io_uring buffers) show their
+ * true age: the time of a pin does not wrap after 2^32 jiffies.
+ */
+static void gpt_test_age_months(struct kunit *test)
+{
+	static const u32 days[] = { 50, 500 };
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	char *buf = kunit_kzalloc(test, GPT_SHOW_SIZE, GFP_KERNEL);
+	struct seq_file m = { .buf = buf, .size = GPT_SHOW_SIZE - 1 };
+	unsigned long age;
+	char want[64];
+	int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	for (i = 0; i < ARRAY_SIZE(days); i++) {
+		if (i)
+			gpt_age(t->pages[0], (days[i] - days[i - 1]) * 86400);
+		else
+			gpt_age(t->pages[0], days[i] * 86400);
+		m.count = 0;
+		KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
+		buf[m.count] = '\0';
+		snprintf(want, sizeof(want), "pfn 0x%lx pins 1 age ",
+			 page_to_pfn(t->pages[0]));
+		KUNIT_ASSERT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)),
+				      "%s", buf);
+		n = sscanf(buf + strlen(want), "%lus", &age);
+		KUNIT_ASSERT_EQ(test, n, 1);
+		KUNIT_EXPECT_GE_MSG(test, age, days[i] * 86400UL, "%s", buf);
+		KUNIT_EXPECT_LE_MSG(test, age, days[i] * 86400UL + 5, "%s", buf);
+	}
 	unpin_user_page(t->pages[0]);
 }
 
@@ -870,7 +924,7 @@ static void gpt_test_pinners(struct kunit *test)
 	gpt_hold(test, t->pages, 3);
 	KUNIT_ASSERT_EQ(test, gpt_pin_site_b(t->addr + 4 * PAGE_SIZE, b), 2);
 	gpt_hold(test, b, 2);
-	gup_pin_tracking_age_page(t->pages[1], 9);
+	gpt_age(t->pages[1], 9);
 
 	out = gpt_show(test, gup_pin_tracking_pinners_show);
 	a_at = strstr(out, "gpt_pin_site_a+");
@@ -918,8 +972,8 @@ static void gpt_test_stale(struct kunit *test)
 	lt = t->pages[1];
 	unpin_user_page(t->pages[0]);
 	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gup_pin_tracking_age_page(t->pages[0], 3);
-	gup_pin_tracking_age_page(lt, 3);
+	gpt_age(t->pages[0], 3);
+	gpt_age(lt, 3);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 1);
 	KUNIT_EXPECT_EQ(test, gpt_stat(test, "stale_reports"), reports + 1);
@@ -930,13 +984,13 @@ static void gpt_test_stale(struct kunit *test)
 	/* A new episode is reported again. */
 	unpin_user_page(t->pages[0]);
 	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gup_pin_tracking_age_page(t->pages[0], 3);
+	gpt_age(t->pages[0], 3);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 2);
 	/* Not yet past the threshold: not stale. */
 	unpin_user_page(t->pages[0]);
 	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gup_pin_tracking_age_page(t->pages[0], 1);
+	gpt_age(t->pages[0], 1);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 2);
 
@@ -965,7 +1019,7 @@ static void gpt_test_migrate_release(struct kunit *test)
 	gpt_track_pin(page, 0);
 	gpt_track_pin(page, 0);
 	list_add(&folio->lru, &failed);
-	gup_pin_track_migrate_failed(&failed, "kunit");
+	gup_pin_track_migrate_failed(&failed, MR_MEMORY_HOTPLUG, false);
 	list_del(&folio->lru);
 	KUNIT_EXPECT_TRUE(test, gpt_state(page) & GPT_WATCHED);
 
@@ -982,6 +1036,329 @@ static void gpt_test_migrate_release(struct kunit *test)
 	folio_put(folio);
 }
 
+/*
+ * What follows "age <s>s" in a pinned line: in stacks mode the pinner, this
+ * KUnit thread (a kernel thread: its own pid); nothing otherwise.
+ */
+static void gpt_expect_pinner(struct kunit *test, const char *rest)
+{
+	char want[64];
+
+	if (gpt_stat(test, "stacks"))
+		snprintf(want, sizeof(want), " pid %d comm %s\n",
+			 task_tgid_nr(current), current->comm);
+	else
+		strscpy(want, "\n", sizeof(want));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(rest, want, strlen(want)),
+			      "'%s' does not start with '%s'", rest, want);
+}
+
+/* The failures file. */
+static char *gpt_failures(struct kunit *test)
+{
+	return gpt_show(test, gup_pin_tracking_failures_show);
+}
+
+/* Records of @out (the failures file) for @pfn whose line holds @need. */
+static unsigned int gpt_records_of(const char *out, unsigned long pfn,
+				   const char *need)
+{
+	char key[32];
+	unsigned int n = 0;
+	const char *line;
+
+	snprintf(key, sizeof(key), ": pfn 0x%lx pins ", pfn);
+	for (line = out; (line = strstr(line, key)); line++) {
+		const char *bol = line, *eol = strchrnul(line, '\n');
+
+		while (bol > out && bol[-1] != '\n')
+			bol--;
+		n += !need || strnstr(bol, need, eol - bol);
+	}
+	return n;
+}
+
+/*
+ * Two pages that blocked a migration, released by one unpin call: both
+ * records get their release, and the log line is made for each (a single
+ * pending pfn per call once lost the first).
+ */
+static void gpt_test_failures_release_two(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *pages[2] = { folio_page(folio, 1), folio_page(folio, 2) };
+	long pinned = gpt_stat(test, "migrate_failures_pinned");
+	int *released;
+	char *out;
+
+	unsigned int old0, old1;
+
+	released = gpt_count_named(test, "gup_pin_tracking_released");
+	/* Earlier cases may have left released records of these pfns. */
+	out = gpt_failures(test);
+	old0 = gpt_records_of(out, page_to_pfn(pages[0]), " unpinned after ");
+	old1 = gpt_records_of(out, page_to_pfn(pages[1]), " unpinned after ");
+	gup_pin_track_pages(pages, 2, FOLL_PIN);
+	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[0], 3,
+							 MR_MEMORY_HOTPLUG, false));
+	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[1], 3,
+							 MR_MEMORY_HOTPLUG, false));
+	KUNIT_EXPECT_TRUE(test, gpt_state(pages[0]) & GPT_WATCHED);
+	KUNIT_EXPECT_TRUE(test, gpt_state(pages[1]) & GPT_WATCHED);
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[0]),
+						 " refs 3"), 1, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[0]),
+						 " unpinned after "), old0, "%s", out);
+
+	gup_unpin_track_pages(pages, 2);
+	KUNIT_EXPECT_EQ(test, *released, 2);
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[0]),
+						 " unpinned after "), old0 + 1, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[1]),
+						 " unpinned after "), old1 + 1, "%s", out);
+	KUNIT_EXPECT_FALSE(test, gpt_state(pages[0]) & GPT_WATCHED);
+	/* gup_pin_tracking_blocked() is the record; the hooks count folios. */
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"), pinned);
+	folio_put(folio);
+}
+
+/*
+ * A page that keeps blocking has one record per pinning episode; a new
+ * episode (after its last unpin) gets a new record whose age is its own.
+ * A record's line is exactly the format of the contract.
+ */
+static void gpt_test_failures_episodes(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *page = folio_page(folio, 1);
+	unsigned long pfn = page_to_pfn(page);
+	char want[96], *out, *rec;
+	LIST_HEAD(failed);
+	unsigned int old;
+
+	gpt_count_named(test, "gup_pin_tracking_released");
+	old = gpt_records_of(gpt_failures(test), pfn, NULL);
+	gpt_track_pin(page, FOLL_LONGTERM);
+	list_add(&folio->lru, &failed);
+	gup_pin_track_migrate_failed(&failed, MR_LONGTERM_PIN, false);
+	gup_pin_track_migrate_failed(&failed, MR_LONGTERM_PIN, false);
+	list_del(&folio->lru);
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, NULL), old + 1, "%s",
+			    out);
+	snprintf(want, sizeof(want),
+		 "s longterm pin: pfn 0x%lx pins 1 longterm age 0s refs %d",
+		 pfn, folio_ref_count(folio));
+	rec = strstr(out, want);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, rec, "no '%s' in\n%s", want, out);
+	gpt_expect_pinner(test, rec + strlen(want));
+
+	gpt_track_unpin(page);
+	gpt_track_pin(page, 0);
+	gpt_age(page, 7);
+	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
+							 MR_CONTIG_RANGE, false));
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, NULL), old + 2, "%s",
+			    out);
+	/* Newest first: the second episode, its own age. */
+	snprintf(want, sizeof(want),
+		 "s alloc_contig_range: pfn 0x%lx pins 1 age 7s refs 1", pfn);
+	rec = strstr(out, want);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, rec, "no '%s' in\n%s", want, out);
+	KUNIT_EXPECT_TRUE_MSG(test, rec < strstr(out, "longterm pin: "), "%s", out);
+	gpt_track_unpin(page);
+	folio_put(folio);
+}
+
+/*
+ * alloc_contig_range() finds an anonymous pinned page only as a busy range:
+ * every folio of the range that holds a pin is recorded once (its first
+ * pinned page) and counted; a busy range with no pin counts as "other".
+ */
+static void gpt_test_failures_range(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	unsigned long pfn = folio_pfn(folio), nr = folio_nr_pages(folio);
+	long pinned = gpt_stat(test, "migrate_failures_pinned");
+	long other = gpt_stat(test, "migrate_failures_other");
+	unsigned int old3, old9;
+	char *out;
+
+	gpt_count_named(test, "gup_pin_tracking_released");
+	out = gpt_failures(test);
+	old3 = gpt_records_of(out, pfn + 3, NULL);
+	old9 = gpt_records_of(out, pfn + 9, NULL);
+	gpt_track_pin(folio_page(folio, 3), 0);
+	gpt_track_pin(folio_page(folio, 9), 0);
+	gup_pin_track_range_failed(pfn, pfn + nr, false);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"),
+			pinned + 1);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_other"), other);
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 3,
+						 "alloc_contig_range: "), old3 + 1,
+			    "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 9, NULL), old9,
+			    "%s", out);
+	gpt_track_unpin(folio_page(folio, 3));
+	gpt_track_unpin(folio_page(folio, 9));
+	/* Nothing pinned in the range now: something else held it. */
+	gup_pin_track_range_failed(pfn, pfn + nr, false);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_other"),
+			other + 1);
+	folio_put(folio);
+}
+
+/* A watched page freed while pinned frees its record too. */
+static void gpt_test_failures_freed(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *page = folio_page(folio, 1);
+	unsigned long pfn = page_to_pfn(page);
+	unsigned int old;
+	int *released;
+	char *out;
+
+	released = gpt_count_named(test, "gup_pin_tracking_released");
+	old = gpt_records_of(gpt_failures(test), pfn, " unpinned after ");
+	gpt_track_pin(page, 0);
+	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
+							 MR_MEMORY_HOTPLUG, false));
+	gpt_expect_reports(test);
+	folio_put(folio);
+	gpt_check_reports(test, 1);
+	/* Not logged as a release, but no longer waiting for one. */
+	KUNIT_EXPECT_EQ(test, *released, 0);
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, " unpinned after "),
+			    old + 1, "%s", out);
+}
+
+/*
+ * More failures than records: the oldest are dropped and counted; two
+ * threads recording at once lose nothing else.
+ */
+struct gpt_writer {
+	struct page *first;
+	unsigned int nr;
+	struct completion done;
+};
+
+static int gpt_writer_fn(void *arg)
+{
+	struct gpt_writer *w = arg;
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++)
+		gup_pin_tracking_blocked(nth_page(w->first, i), 1,
+					 MR_CONTIG_RANGE, false);
+	complete(&w->done);
+	return 0;
+}
+
+static void gpt_test_failures_wrap(struct kunit *test)
+{
+	long dropped = gpt_stat(test, "failures_dropped");
+	struct gpt_writer w[2];
+	struct task_struct *k;
+	struct folio *folio;
+	unsigned int i, n, nr;
+	char *out;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, 9);
+	if (!folio)
+		kunit_skip(test, "no order-9 folio");
+	gpt_count_named(test, "gup_pin_tracking_released");
+	nr = folio_nr_pages(folio);
+	for (i = 1; i < nr; i++)
+		gpt_track_pin(folio_page(folio, i), 0);
+	/* The records there are now. */
+	out = gpt_failures(test);
+	n = 0;
+	for (i = 0; out[i]; i++)
+		n += !strncmp(out + i, " refs ", 6);
+	for (i = 0; i < 2; i++) {
+		w[i].first = folio_page(folio, 1 + i * (nr / 2));
+		w[i].nr = nr / 2 - 1;
+		init_completion(&w[i].done);
+		k = kthread_run(gpt_writer_fn, &w[i], "gpt_writer%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	}
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&w[i].done);
+
+	/* n old and nr - 2 new records in 256 slots. */
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "failures_dropped"),
+			dropped + (long)(n + nr - 2) - 256);
+	out = gpt_failures(test);
+	n = 0;
+	for (i = 1; i < nr; i++)
+		n += gpt_records_of(out, page_to_pfn(folio_page(folio, i)),
+				    NULL);
+	KUNIT_EXPECT_EQ(test, n, 256);
+	for (i = 1; i < nr; i++)
+		gpt_track_unpin(folio_page(folio, i));
+	folio_put(folio);
+}
+
+/*
+ * A bad stale_secs (boot or debugfs) is refused and changes nothing: at
+ * HZ=1000, 2^30 s once gave a scan period of 0 jiffies.
+ */
+static void gpt_test_stale_secs_bounds(struct kunit *test)
+{
+	unsigned int old = READ_ONCE(gup_pin_tracking_stale_secs);
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_restore_stale_secs,
+							(void *)(uintptr_t)old), 0);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(1073741824UL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gup_pin_tracking_stale_secs), old);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(ULONG_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(365UL * 86400), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gup_pin_tracking_stale_secs), 365U * 86400);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(0), 0);
+}
+
+/*
+ * A pages array where the shared zero page directly follows another page
+ * (s390 and MIPS place user pages there): the zero page is never counted.
+ */
+static void gpt_test_zero_page_in_run(struct kunit *test)
+{
+	struct page *zero = ZERO_PAGE(0);
+	struct page *pages[2] = { nth_page(zero, -1), zero };
+	struct page_ext *page_ext;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	/* A reserved page is never freed or reallocated meanwhile. */
+	if (!PageReserved(pages[0]) || PageCompound(pages[0]))
+		kunit_skip(test, "the page before the zero page is not reserved");
+	page_ext = page_ext_get(pages[0]);
+	if (!page_ext)
+		kunit_skip(test, "no page_ext before the zero page");
+	page_ext_put(page_ext);
+	KUNIT_ASSERT_EQ(test, page_dma_pin_count(pages[0]), 0);
+	/* A small folio: each tracked pin needs GUP_PIN_COUNTING_BIAS refs. */
+	page_ref_add(pages[0], GUP_PIN_COUNTING_BIAS);
+	gup_pin_track_pages(pages, 2, FOLL_PIN);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(pages[0]), 1);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(zero), 0);
+	KUNIT_EXPECT_FALSE(test, page_dma_pinned(zero));
+	gup_unpin_track_pages(pages, 2);
+	page_ref_sub(pages[0], GUP_PIN_COUNTING_BIAS);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(pages[0]), 0);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(zero), 0);
+}
+
 /* === Tracepoints ======================================================== */
 
 #ifdef CONFIG_TRACEPOINTS
@@ -995,7 +1372,7 @@ struct gpt_events {
 		unsigned int count;
 		bool longterm;
 		unsigned long ip;
-		char what[64];
+		enum gup_pin_misuse what;
 	} ev[GPT_EVENTS_MAX];
 };
 
@@ -1024,7 +1401,8 @@ static void gpt_probe_unpin(void *data, unsigned long pfn, unsigned int count,
 	gpt_probe_page(data, 'u', pfn, count, longterm, ip);
 }
 
-static void gpt_probe_misuse(void *data, unsigned long pfn, const char *what)
+static void gpt_probe_misuse(void *data, unsigned long pfn,
+			     enum gup_pin_misuse what)
 {
 	struct gpt_events *e = data;
 
@@ -1032,21 +1410,21 @@ static void gpt_probe_misuse(void *data, unsigned long pfn, const char *what)
 		return;
 	e->ev[e->nr].kind = 'm';
 	e->ev[e->nr].pfn = pfn;
-	strscpy(e->ev[e->nr].what, what, sizeof(e->ev[0].what));
+	e->ev[e->nr].what = what;
 	e->nr++;
 }
 
 static void gpt_unregister_misuse(void *data)
 {
-	unregister_trace_misuse(gpt_probe_misuse, data);
+	unregister_trace_mm_gup_pin_misuse(gpt_probe_misuse, data);
 	tracepoint_synchronize_unregister();
 }
 
 static void gpt_unregister_probes(void *data)
 {
-	unregister_trace_pin(gpt_probe_pin, data);
-	unregister_trace_unpin(gpt_probe_unpin, data);
-	unregister_trace_misuse(gpt_probe_misuse, data);
+	unregister_trace_mm_gup_pin(gpt_probe_pin, data);
+	unregister_trace_mm_gup_unpin(gpt_probe_unpin, data);
+	unregister_trace_mm_gup_pin_misuse(gpt_probe_misuse, data);
 	tracepoint_synchronize_unregister();
 }
 
@@ -1062,9 +1440,9 @@ static void gpt_test_events(struct kunit *test)
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	KUNIT_ASSERT_EQ(test, register_trace_pin(gpt_probe_pin, e), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_unpin(gpt_probe_unpin, e), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_misuse(gpt_probe_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin(gpt_probe_pin, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_unpin(gpt_probe_unpin, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(gpt_probe_misuse, e), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_unregister_probes,
 							e), 0);
 
@@ -1113,7 +1491,7 @@ static void gpt_test_misuse_event(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	gpt_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
-	KUNIT_ASSERT_EQ(test, register_trace_misuse(gpt_probe_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(gpt_probe_misuse, e), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_unregister_misuse,
 							e), 0);
 	gpt_expect_reports(test);
@@ -1122,8 +1500,9 @@ static void gpt_test_misuse_event(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, e->nr, 1);
 	KUNIT_EXPECT_EQ(test, e->ev[0].kind, 'm');
 	KUNIT_EXPECT_EQ(test, e->ev[0].pfn, page_to_pfn(t->pages[0]));
-	KUNIT_EXPECT_STREQ(test, e->ev[0].what,
-			   "unpin of a page that has no tracked pin,");
+	KUNIT_EXPECT_EQ(test, e->ev[0].what, GUP_PIN_MISUSE_NO_PIN);
+	KUNIT_EXPECT_STREQ(test, gup_pin_tracking_misuse_names[e->ev[0].what],
+			   "unpin of a page with no pin");
 }
 #else
 static void gpt_test_events(struct kunit *test)
@@ -1192,23 +1571,6 @@ static void gpt_test_verify_mismatch(struct kunit *test)
 	__free_page(page);
 	out = gpt_show(test, gpt_verify_show);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
-}
-
-/*
- * What follows "age <s>s" in a pinned line: in stacks mode the pinner, this
- * KUnit thread (a kernel thread: its own pid); nothing otherwise.
- */
-static void gpt_expect_pinner(struct kunit *test, const char *rest)
-{
-	char want[64];
-
-	if (gpt_stat(test, "stacks"))
-		snprintf(want, sizeof(want), " pid %d comm %s\n",
-			 task_tgid_nr(current), current->comm);
-	else
-		strscpy(want, "\n", sizeof(want));
-	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(rest, want, strlen(want)),
-			      "'%s' does not start with '%s'", rest, want);
 }
 
 static void gpt_test_pinned_entry(struct kunit *test)
@@ -1306,6 +1668,14 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_age),
 	KUNIT_CASE(gpt_test_pinners),
 	KUNIT_CASE(gpt_test_stale),
+	KUNIT_CASE(gpt_test_stale_secs_bounds),
+	KUNIT_CASE(gpt_test_age_months),
+	KUNIT_CASE(gpt_test_zero_page_in_run),
+	KUNIT_CASE(gpt_test_failures_release_two),
+	KUNIT_CASE(gpt_test_failures_episodes),
+	KUNIT_CASE(gpt_test_failures_freed),
+	KUNIT_CASE(gpt_test_failures_range),
+	KUNIT_CASE(gpt_test_failures_wrap),
 	KUNIT_CASE(gpt_test_migrate_release),
 	KUNIT_CASE(gpt_test_events),
 	KUNIT_CASE(gpt_test_misuse_event),

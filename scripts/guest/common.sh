@@ -2,9 +2,16 @@
 GPT=/sys/kernel/debug/gup_pin_tracking
 HOSTLIB=/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu
 [ -r /jobs/hostlibs ] && HOSTLIB=$(cat /jobs/hostlibs):$HOSTLIB
-# Run a host binary (fio) from the read-only 9p share of the host root.
+# Run a host binary (fio) from the read-only 9p share of the host root,
+# through the host's dynamic loader. The loader is started through a link
+# named after the program, so that the process's comm (what `pinned`,
+# `failures` and the trace show) is "fio", not "ld-linux-x86-64".
 host_run() {
-	/host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path "$HOSTLIB" "$@"
+	local name
+	name=$(basename "$1")
+	mkdir -p /tmp/hostbin
+	ln -sf /host/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "/tmp/hostbin/$name"
+	"/tmp/hostbin/$name" --library-path "$HOSTLIB" "$@"
 }
 section() { echo; echo "=== $* ==="; }
 show_tracking() {

@@ -5,9 +5,13 @@
 . /jobs/common.sh
 setup_devices
 section "kselftest gup_pin_tracking: offline_blocked_by_pin, stress"
-/bin/gup_pin_tracking -t offline_blocked_by_pin -t stale_short_term_pin
+/bin/gup_pin_tracking -t offline_blocked_by_pin -t stale_short_term_pin \
+	-t pid_reuse -t longterm_pin_blocked -t offline_blocked_by_reference \
+	-t stale_scan_cost
 rc=$?
 GPT_STRESS_SECS=${GPT_STRESS_SECS:-20} /bin/gup_pin_tracking -t stress || rc=1
+section "failures (the pinned pages that blocked a migration)"
+head -n 40 $GPT/failures
 section "kernel log of the offline attempts"
 dmesg | grep -aE "offlin|migrat|gup_pin_tracking|isolat" | tail -n 20
 show_tracking "after the offline and stress cases"

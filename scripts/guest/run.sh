@@ -66,7 +66,7 @@ else
 	echo "(no null_blk configfs)"
 fi
 
-section "trace events: gup_pin_tracking:pin/unpin around fio's io_uring registration (4 buffers)"
+section "trace events: gup_pin_tracking:mm_gup_pin/mm_gup_unpin around fio's io_uring registration (4 buffers)"
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null
 if [ -w $T/events/gup_pin_tracking/enable ] && [ $have_fio = 1 ]; then
@@ -81,9 +81,9 @@ if [ -w $T/events/gup_pin_tracking/enable ] && [ $have_fio = 1 ]; then
 	echo 0 > $T/events/gup_pin_tracking/enable
 	# fio's own pins (the 9p share reads its binary with pinned pages)
 	# first, then the fixed buffers' long-term pins.
-	grep -E ' (pin|unpin|misuse): ' $T/trace | grep 'longterm=0' | head -n 2
-	grep -E ' (pin|unpin|misuse): ' $T/trace | grep 'longterm=1' | head -n 6
-	echo "(events: $(grep -cE ' pin: ' $T/trace) pin, $(grep -cE ' unpin: ' $T/trace) unpin, $(grep -cE ' misuse: ' $T/trace) misuse)"
+	grep -E ' mm_gup_(pin|unpin|pin_misuse): ' $T/trace | grep 'longterm=0' | head -n 2
+	grep -E ' mm_gup_(pin|unpin|pin_misuse): ' $T/trace | grep 'longterm=1' | head -n 6
+	echo "(events: $(grep -cE ' mm_gup_pin: ' $T/trace) pin, $(grep -cE ' mm_gup_unpin: ' $T/trace) unpin, $(grep -cE ' mm_gup_pin_misuse: ' $T/trace) misuse)"
 else
 	echo "(no tracefs events or no fio)"
 fi

@@ -9,10 +9,34 @@
 #if !defined(_TRACE_GUP_PIN_TRACKING_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TRACE_GUP_PIN_TRACKING_H
 
+#include <linux/gup_pin_tracking.h>
 #include <linux/tracepoint.h>
 #include <linux/types.h>
 
-DECLARE_EVENT_CLASS(gup_pin_tracking_page,
+/*
+ * The misuse kinds (enum gup_pin_misuse) and their names: one list, for
+ * the kernel log, the tracker's counters and the misuse event.
+ */
+#define GUP_PIN_MISUSE_KINDS						\
+	EM(GUP_PIN_MISUSE_NO_PIN,	"unpin of a page with no pin")	\
+	EM(GUP_PIN_MISUSE_FOLIO,	"unpin of more pins than the folio holds") \
+	EM(GUP_PIN_MISUSE_FREED,	"page freed while pinned")	\
+	EM(GUP_PIN_MISUSE_PUT_PAGE,	"pin references dropped with put_page()") \
+	EMe(GUP_PIN_MISUSE_OVERFLOW,	"pin count overflow")
+
+#undef EM
+#undef EMe
+#define EM(a, b)	TRACE_DEFINE_ENUM(a);
+#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
+
+GUP_PIN_MISUSE_KINDS
+
+#undef EM
+#undef EMe
+#define EM(a, b)	{a, b},
+#define EMe(a, b)	{a, b}
+
+DECLARE_EVENT_CLASS(mm_gup_pin_page,
 
 	TP_PROTO(unsigned long pfn, unsigned int count, bool longterm,
 		 unsigned long ip),
@@ -39,7 +63,7 @@ DECLARE_EVENT_CLASS(gup_pin_tracking_page,
 );
 
 /* A pin counted on a page; @count is the page's count after it. */
-DEFINE_EVENT(gup_pin_tracking_page, pin,
+DEFINE_EVENT(mm_gup_pin_page, mm_gup_pin,
 
 	TP_PROTO(unsigned long pfn, unsigned int count, bool longterm,
 		 unsigned long ip),
@@ -49,9 +73,9 @@ DEFINE_EVENT(gup_pin_tracking_page, pin,
 
 /*
  * A pin released from a page; @count is the page's count after it and
- * @longterm whether a long-term pin held the page before the release.
+ * @longterm whether the page's long-term flag was set before the release.
  */
-DEFINE_EVENT(gup_pin_tracking_page, unpin,
+DEFINE_EVENT(mm_gup_pin_page, mm_gup_unpin,
 
 	TP_PROTO(unsigned long pfn, unsigned int count, bool longterm,
 		 unsigned long ip),
@@ -60,23 +84,24 @@ DEFINE_EVENT(gup_pin_tracking_page, unpin,
 );
 
 /* Misuse detected on a page (every time, not only the first report). */
-TRACE_EVENT(misuse,
+TRACE_EVENT(mm_gup_pin_misuse,
 
-	TP_PROTO(unsigned long pfn, const char *what),
+	TP_PROTO(unsigned long pfn, enum gup_pin_misuse what),
 
 	TP_ARGS(pfn, what),
 
 	TP_STRUCT__entry(
 		__field(unsigned long, pfn)
-		__string(what, what)
+		__field(int, what)
 	),
 
 	TP_fast_assign(
 		__entry->pfn = pfn;
-		__assign_str(what);
+		__entry->what = what;
 	),
 
-	TP_printk("pfn=0x%lx %s", __entry->pfn, __get_str(what))
+	TP_printk("pfn=0x%lx what=%s", __entry->pfn,
+		  __print_symbolic(__entry->what, GUP_PIN_MISUSE_KINDS))
 );
 
 #endif /* _TRACE_GUP_PIN_TRACKING_H */

@@ -48,9 +48,14 @@ class GupPinState:
         self.offset = int(gdb.parse_and_eval('gup_pin_tracking_ops')['offset'])
         self.stacks = bool(int(gdb.parse_and_eval('gup_pin_tracking_stacks')))
         self.max_pfn = int(gdb.parse_and_eval('max_pfn'))
-        self.jiffies = int(gdb.parse_and_eval('jiffies_64')) & 0xffffffff
         tick_nsec = int(gdb.parse_and_eval('tick_nsec'))
         self.hz = max(1, round(1000000000 / tick_nsec)) if tick_nsec else 1000
+        # gpt_now(): whole seconds since boot, by jiffies (INITIAL_JIFFIES
+        # is -300 s as an unsigned int).
+        initial = (-300 * self.hz) & 0xffffffff
+        jiffies = int(gdb.parse_and_eval('jiffies_64'))
+        self.now = (((jiffies - initial) & ((1 << 64) - 1)) // self.hz) \
+            & 0xffffffff
         ms_type = gdb.lookup_type('struct mem_section')
         self.per_root = 4096 // ms_type.sizeof \
             if constants.LX_CONFIG_SPARSEMEM_EXTREME else 1
@@ -90,7 +95,7 @@ class GupPinState:
                 yield start + i, state, pinned_at, stack
 
     def age(self, pinned_at):
-        return ((self.jiffies - pinned_at) & 0xffffffff) // self.hz
+        return (self.now - pinned_at) & 0xffffffff
 
 
 class LxGupPinned(gdb.Command):
