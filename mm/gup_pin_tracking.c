@@ -248,9 +248,7 @@ static noinline depot_stack_handle_t gpt_save_stack(gfp_t gfp)
  */
 static u32 gpt_pinner(void)
 {
-	return (current->tgid & GPT_TGID_MASK) |
-	       hash_64(current->group_leader->start_time, GPT_BIRTH_BITS) <<
-	       GPT_TGID_BITS;
+	return gpt_tgid(current->tgid) | gpt_birth(current) << GPT_TGID_BITS;
 }
 
 /* === Reports ============================================================== */

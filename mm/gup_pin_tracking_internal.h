@@ -277,10 +277,15 @@ static __always_inline u32 gpt_now(void)
 	return div_u64(get_jiffies_64() - INITIAL_JIFFIES, HZ);
 }
 
-/* Whole seconds from @then (a gpt_now()) to @now. */
+/*
+ * Whole seconds from @then (a gpt_now()) to @now; 0 if @then is later (a
+ * pin taken after a scan or report read the clock).
+ */
 static inline unsigned long gpt_secs(u32 then, u32 now)
 {
-	return (u32)(now - then);
+	s32 secs = now - then;
+
+	return secs > 0 ? secs : 0;
 }
 
 /* Whole seconds since a pin taken at @pinned_at. */

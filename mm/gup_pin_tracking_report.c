@@ -306,6 +306,7 @@ static u64 gpt_failure_add(unsigned long pfn, const struct gpt_snap *snap,
 		.refs = refs,
 		.reason = reason,
 		.live = true,
+		.comm = "-",
 	};
 	return f->seq;
 }
@@ -326,13 +327,13 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 					       bool warn)
 {
 	unsigned long pfn = page_to_pfn(page), flags;
-	char who[GPT_WHO_LEN], line[GPT_LINE_LEN];
+	char who[GPT_WHO_LEN], line[GPT_LINE_LEN], comm[TASK_COMM_LEN];
 	struct page_ext *page_ext;
 	struct gpt_snap snap;
 	struct gpt_page *gp;
-	u32 now = gpt_now();
 	spinlock_t *lock;	/* the bucket lock of @pfn */
 	u64 seq = 0;
+	u32 now;
 
 	page_ext = page_ext_get(page);
 	if (!page_ext)
@@ -341,6 +342,7 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 	lock = gpt_lock(pfn);
 	spin_lock_irqsave(lock, flags);
 	gpt_read(gp, &snap);
+	now = gpt_now();
 	if (snap.state & GPT_COUNT_MASK) {
 		spin_lock(&gpt_failures_lock);
 		seq = gpt_failure_add(pfn, &snap, refs, reason, now);
@@ -353,19 +355,24 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 	if (!(snap.state & GPT_COUNT_MASK))
 		return false;
 
-	/* The pinner's name, outside the bucket lock (task_lock()). */
+	/*
+	 * The pinner's name, with no lock held: __get_task_comm() takes
+	 * task_lock(), which must not nest in a lock taken in hard interrupts.
+	 */
 	gpt_who(who, sizeof(who), &snap);
 	if (seq && gup_pin_tracking_stacks) {
 		struct gpt_failure *f;
 
+		gup_pin_tracking_comm(snap.tgid, snap.pinned_at, comm,
+				      sizeof(comm));
 		spin_lock_irqsave(&gpt_failures_lock, flags);
 		f = &gpt_failures[(seq - 1) % GPT_FAILURES];
 		if (f->seq == seq)
-			gup_pin_tracking_comm(snap.tgid, snap.pinned_at, f->comm,
-					      sizeof(f->comm));
+			strscpy(f->comm, comm, sizeof(f->comm));
 		spin_unlock_irqrestore(&gpt_failures_lock, flags);
 	}
-	if (!warn || !__ratelimit(&gpt_migrate_rs))
+	/* Logged once per record: offlining retries until it is let go. */
+	if (!warn || (gpt_failures && !seq) || !__ratelimit(&gpt_migrate_rs))
 		return true;
 	gpt_page_line(line, sizeof(line), pfn, &snap, now, who);
 	pr_warn("%s: migration blocked by pinned %s\n", gpt_reason(reason),
@@ -489,8 +496,17 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
 {
 	struct folio *folio;
 
-	list_for_each_entry(folio, folios, lru)
+	list_for_each_entry(folio, folios, lru) {
+		/*
+		 * alloc_contig_range() goes on to find the range busy, and
+		 * __gup_pin_track_range_failed() records the pinned folios
+		 * then, with those compaction did not even isolate: here only
+		 * the others are counted, so that none counts twice.
+		 */
+		if (reason == MR_CONTIG_RANGE && gpt_folio_first_pinned(folio))
+			continue;
 		gpt_folio_blocked(folio, reason, warn);
+	}
 }
 
 /**
@@ -500,8 +516,9 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
  * @warn: Log the pinned pages too.
  *
  * Each folio of the range that holds a tracked pin is recorded and counted
- * in migrate_failures_pinned, as by __gup_pin_track_migrate_failed(); a
- * range with none counts once in migrate_failures_other.
+ * in migrate_failures_pinned, as by __gup_pin_track_migrate_failed(). A
+ * busy range is not a failed folio: one with no pin counts nothing (the
+ * folios that failed to migrate were counted in migrate_failures_other).
  *
  * Context: Process context, may sleep.
  */
@@ -528,10 +545,7 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 					     MR_CONTIG_RANGE, warn))
 			pinned++;
 	}
-	if (pinned)
-		gup_pin_tracking_count(GPT_MIGRATE_PINNED, pinned);
-	else
-		gup_pin_tracking_count(GPT_MIGRATE_OTHER, 1);
+	gup_pin_tracking_count(GPT_MIGRATE_PINNED, pinned);
 }
 
 /* One record of `failures`. */

@@ -211,7 +211,7 @@ gup_pin_track_migrate_failed(struct list_head *folios,
  * finds the range still busy: every folio of the range that holds a
  * tracked pin is recorded.
  *
- * Context: Process context.
+ * Context: Process context, may sleep.
  */
 static __always_inline void gup_pin_track_range_failed(unsigned long start_pfn,
 						       unsigned long end_pfn,
