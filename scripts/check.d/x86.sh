@@ -88,13 +88,23 @@ if grep -q "gup_pin_tracking: enabled" "$BUILD/x86-off.log" ||
 else
 	echo "1 0 0" > "$RES/x86-off-boot"
 fi
-run_mode bogus boot
+# A bad mode and a stale_secs past its bound (at HZ=1000, 2^30 s once
+# gave a scan period of 0 jiffies): both refused with a clear message.
+run_mode bogus boot \
+	"gup_pin_tracking=bogus gup_pin_tracking.stale_secs=1073741824"
 if grep -q "gup_pin_tracking: invalid value 'bogus'" "$BUILD/x86-bogus.log" &&
    ! grep -q "gup_pin_tracking: enabled" "$BUILD/x86-bogus.log"; then
 	echo "1 0 0" > "$RES/x86-bogus-boot"
 else
 	say "x86 bogus: no clear message, or tracking started"
 	echo "0 1 0" > "$RES/x86-bogus-boot"
+fi
+if grep -q "gup_pin_tracking: invalid value '1073741824' for gup_pin_tracking.stale_secs=" \
+	"$BUILD/x86-bogus.log"; then
+	echo "1 0 0" > "$RES/x86-bogus-stale-secs"
+else
+	say "x86 bogus: no clear message for gup_pin_tracking.stale_secs=1073741824"
+	echo "0 1 0" > "$RES/x86-bogus-stale-secs"
 fi
 
 # Post-mortem: hold known pins (io_uring fixed buffers) in a stacks-mode
