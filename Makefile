@@ -3,7 +3,7 @@
 # GUP pin tracking in page_ext, on Debian's linux-source-6.12.
 # See README.md.
 
-.PHONY: all run check check-series kunit bench prof patches tree clean distclean
+.PHONY: all run check check-series check-arch kunit bench prof patches tree clean distclean
 
 all: run
 
@@ -38,13 +38,20 @@ patches:
 check-series:
 	bash scripts/check_series.sh
 
+# The series on arm64 (4K, 64K pages), i386 HIGHMEM4G, s390x, ppc64le and
+# riscv64: W=1/sparse builds of the touched objects and KUnit under QEMU.
+# About an hour: not part of make check. CHECK_ARCH="s390x arm64" chooses.
+check-arch:
+	bash scripts/check_arch.sh
+
 tree:
 	bash scripts/tree.sh
 
 clean:
 	rm -rf build/uml build/x86-* build/results build/linux build/stage \
 		build/initramfs* build/bench build/patches build/series-* \
-		build/check-series build/prof
+		build/check-series build/prof \
+		build/check-arch build/arch-* build/kunit-* build/kunitconfig-*
 
 distclean:
 	rm -rf build
