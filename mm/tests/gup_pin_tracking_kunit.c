@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/gup_pin_tracking.h>
+#include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -751,6 +752,95 @@ static void gpt_test_large_free_while_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p9), 0);
 }
 
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * A PMD-sized THP of user memory (2M on 4K pages, 512M on arm64 with 64K
+ * pages, 16M on ppc64 hash, 4M on i386, 1M on s390x) pinned whole by the
+ * fast path: each page gets its own count, a second pin of a run in the
+ * middle lands on that run only, and the counts add up to _pincount.
+ */
+static void gpt_test_thp_user(struct kunit *test)
+{
+	struct gpt_test *t = test->priv;
+	unsigned long nr = HPAGE_PMD_NR, mid = HPAGE_PMD_NR / 2, addr, i, sum;
+	struct page **pages, *run[4];
+	struct vm_area_struct *vma;
+	struct folio *folio;
+	long pins;
+	int ret;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	if (!has_transparent_hugepage())
+		kunit_skip(test, "the CPU has no PMD-sized pages");
+	pages = kunit_kmalloc_array(test, nr, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	t->addr = kunit_vm_mmap(test, NULL, 0, 2 * HPAGE_PMD_SIZE,
+				PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, t->addr, 0, "kunit_vm_mmap failed");
+	addr = ALIGN(t->addr, HPAGE_PMD_SIZE);
+	/* As MADV_HUGEPAGE does, for THP in "madvise" mode. */
+	mmap_write_lock(current->mm);
+	vma = vma_lookup(current->mm, addr);
+	if (vma)
+		vm_flags_set(vma, VM_HUGEPAGE);
+	mmap_write_unlock(current->mm);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+
+	pins = gpt_stat(test, "pins");
+	ret = pin_user_pages_fast(addr, nr, FOLL_WRITE, pages);
+	if (ret > 0 && ret < nr)
+		unpin_user_pages(pages, ret);
+	KUNIT_ASSERT_EQ(test, ret, (int)nr);
+	folio = page_folio(pages[0]);
+	if (folio_order(folio) != HPAGE_PMD_ORDER) {
+		unpin_user_pages(pages, nr);
+		kunit_skip(test, "no order-%d THP (%lu KiB) was allocated, got order %d",
+			   HPAGE_PMD_ORDER, HPAGE_PMD_SIZE / SZ_1K, folio_order(folio));
+	}
+	kunit_info(test, "pinned an order-%d THP at pfn 0x%lx%s\n",
+		   folio_order(folio), folio_pfn(folio),
+		   PageHighMem(pages[0]) ? " (highmem)" : "");
+	if (IS_ENABLED(CONFIG_HIGHMEM) && totalhigh_pages() > 4 * nr)
+		KUNIT_EXPECT_TRUE_MSG(test, PageHighMem(pages[0]),
+				      "user THP not in highmem");
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, pages[i], folio_page(folio, i),
+					"page %lu", i);
+
+	/* Pin pages mid - 2 .. mid + 1 again, across the folio's middle. */
+	ret = pin_user_pages_fast(addr + (mid - 2) * PAGE_SIZE, 4, FOLL_WRITE, run);
+	if (ret > 0 && ret < 4)
+		unpin_user_pages(run, ret);
+	KUNIT_EXPECT_EQ(test, ret, 4);
+	for (i = 0; ret == 4 && i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, run[i], pages[mid - 2 + i]);
+	sum = 0;
+	for (i = 0; i < nr; i++) {
+		unsigned int want = 1 + (ret == 4 && i >= mid - 2 && i <= mid + 1);
+
+		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(pages[i]), want,
+				    "page %lu", i);
+		sum += page_dma_pin_count(pages[i]);
+	}
+	KUNIT_EXPECT_EQ(test, sum, (unsigned long)atomic_read(&folio->_pincount));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + sum);
+
+	if (ret == 4)
+		unpin_user_pages(run, 4);
+	unpin_user_pages(pages, nr);
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(pages[i]), 0,
+				    "page %lu", i);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+}
+#else
+static void gpt_test_thp_user(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
+}
+#endif
+
 #if IS_BUILTIN(CONFIG_GUP_PIN_TRACKING_KUNIT_TEST) && defined(CONFIG_HUGETLB_PAGE)
 /*
  * A hugetlb folio goes back to its pool through free_huge_folio(), not
@@ -901,15 +991,25 @@ static void gpt_test_age_months(struct kunit *test)
 	unpin_user_page(t->pages[0]);
 }
 
-/* Two call sites; noinline so that each is a frame of its own stacks. */
+/*
+ * Two call sites; noinline so that each is a frame of its own stacks, and
+ * the barrier() after the call so that it is not a sibling call (s390x
+ * compiles `return f(...)` as a jump, and the frame never exists).
+ */
 static noinline int gpt_pin_site_a(unsigned long addr, struct page **pages)
 {
-	return pin_user_pages_fast(addr, 3, FOLL_WRITE, pages);
+	int ret = pin_user_pages_fast(addr, 3, FOLL_WRITE, pages);
+
+	barrier();
+	return ret;
 }
 
 static noinline int gpt_pin_site_b(unsigned long addr, struct page **pages)
 {
-	return pin_user_pages_fast(addr, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
+	int ret = pin_user_pages_fast(addr, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
+
+	barrier();
+	return ret;
 }
 
 static void gpt_test_pinners(struct kunit *test)
@@ -1668,6 +1768,7 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_large_two_buffers),
 	KUNIT_CASE(gpt_test_large_folio_release),
 	KUNIT_CASE(gpt_test_large_free_while_pinned),
+	KUNIT_CASE(gpt_test_thp_user),
 	KUNIT_CASE(gpt_test_walk_mixed),
 	KUNIT_CASE(gpt_test_hugetlb_free_while_pinned),
 	KUNIT_CASE(gpt_test_page_ext_layout),
