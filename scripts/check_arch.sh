@@ -40,9 +40,9 @@ bad() { say "FAIL: $*"; fail=$((fail + 1)); }
 
 # arch_params NAME: KARCH (ARCH=), CROSS (CROSS_COMPILE), DEFCONFIG,
 # FRAG (extra fragment on the defconfig), QARCH (kunit.py --arch),
-# QEMU_ARGS, KASAN (keep the .kunitconfig's KASAN lines).
+# QEMU_ARGS, KASAN (keep the .kunitconfig's KASAN lines), SPARSE.
 arch_params() {
-	FRAG= QEMU_ARGS="-m 1024" KASAN=y DEFCONFIG=defconfig
+	FRAG= QEMU_ARGS="-m 1024" KASAN=y DEFCONFIG=defconfig SPARSE=sparse
 	case $1 in
 	arm64) KARCH=arm64 CROSS=aarch64-linux-gnu- QARCH=arm64 ;;
 	arm64-64k)
@@ -55,7 +55,9 @@ arch_params() {
 	ppc64le)
 		KARCH=powerpc CROSS=powerpc64le-linux-gnu- QARCH=powerpc
 		DEFCONFIG=ppc64le_defconfig KASAN=n ;;
-	riscv64) KARCH=riscv CROSS=riscv64-linux-gnu- QARCH=riscv KASAN=n ;;
+	riscv64)
+		KARCH=riscv CROSS=riscv64-linux-gnu- QARCH=riscv KASAN=n
+		SPARSE=$AD/sparse.sh ;;
 	*) return 1 ;;
 	esac
 }
@@ -74,19 +76,20 @@ touched_objects() {
 
 # Is OBJ part of the build configured in O (the tree in SRCDIR)? Looks for
 # its obj-$(CONFIG_FOO) line in the Makefiles of its directory and its
-# parents; an object with no such line counts as built.
+# parents (obj-$(CONFIG_FOO), or a list as memory-hotplug-$(CONFIG_FOO));
+# an object with no such line counts as built.
 configured() {
 	local srcdir=$1 o=$2 rel=${3##*/} dir=${3%/*} line sym
 	[ -e "$srcdir/${3%.o}.c" ] || return 1
 	while :; do
-		line=$(grep -E "^obj-[^+:]*[+:]=.*[[:space:]]$rel([[:space:]]|$)" \
+		line=$(grep -E "^[a-z0-9_-]+-[^+:]*[+:]=.*[[:space:]]$rel([[:space:]]|$)" \
 			"$srcdir/$dir/Makefile" 2>/dev/null | head -n1)
 		[ -n "$line" ] && break
 		[ "$dir" = "${dir%/*}" ] && return 0
 		rel=${dir##*/}/$rel
 		dir=${dir%/*}
 	done
-	sym=$(sed -n 's/^obj-\$(\(CONFIG_[A-Za-z0-9_]*\)).*/\1/p' <<< "$line")
+	sym=$(sed -n 's/^[a-z0-9_-]*-\$(\(CONFIG_[A-Za-z0-9_]*\)).*/\1/p' <<< "$line")
 	[ -z "$sym" ] || grep -qE "^$sym=[ym]" "$o/.config"
 }
 
@@ -94,7 +97,7 @@ kmake() { # kmake SRCDIR O ARGS...
 	local srcdir=$1 o=$2
 	shift 2
 	"${NICE[@]}" make -C "$srcdir" O="$o" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
-		CC="ccache ${CROSS}gcc" -j"$JOBS" "$@"
+		CC="ccache ${CROSS}gcc" CHECK="$SPARSE" -j"$JOBS" "$@"
 }
 
 # The warnings of a build log, without line numbers (the series moves
@@ -117,7 +120,8 @@ build_one() {
 	y) frags+=("$AD/tracking-y.config") ;;
 	esac
 	# The base has no fragment of ours: give it the same file.
-	[ "$v" = base ] && frags[-1]=$TOP/kernel/configs/gup_pin_tracking.config
+	[ "$v" = base ] && frags[-1]=$TOP/kernel/configs/gup_pin_tracking.config &&
+		frags+=("$AD/base.config")
 	mkdir -p "$o"
 	: > "$log"
 	kmake "$srcdir" "$o" -s "$DEFCONFIG" >> "$log" 2>&1 &&
@@ -247,8 +251,6 @@ for name in $ARCHES; do
 	arch_params "$name" || die "unknown arch $name (one of: arm64 arm64-64k s390x i386 ppc64le riscv64)"
 	t0=$(date +%s)
 	for step in $STEPS; do
-		# W=1 on arm64 once (4K); the 64K pages get their own KUnit kernel.
-		[ "$step:$name" = build:arm64-64k ] && [ -z "${CHECK_ARCH:-}" ] && continue
 		say "$name: $step"
 		s0=$(date +%s)
 		"step_$step" "$name"
