@@ -795,10 +795,11 @@ static void gpt_test_thp_user(struct kunit *test)
 	folio = page_folio(pages[0]);
 	if (folio_order(folio) != HPAGE_PMD_ORDER) {
 		unpin_user_pages(pages, nr);
-		kunit_skip(test, "no order-%d THP (%lu KiB) was allocated, got order %d",
-			   HPAGE_PMD_ORDER, HPAGE_PMD_SIZE / SZ_1K, folio_order(folio));
+		kunit_skip(test, "no order-%d THP (%lu KiB) was allocated, got order %u",
+			   (int)HPAGE_PMD_ORDER, (unsigned long)HPAGE_PMD_SIZE / SZ_1K,
+			   folio_order(folio));
 	}
-	kunit_info(test, "pinned an order-%d THP at pfn 0x%lx%s\n",
+	kunit_info(test, "pinned an order-%u THP at pfn 0x%lx%s\n",
 		   folio_order(folio), folio_pfn(folio),
 		   PageHighMem(pages[0]) ? " (highmem)" : "");
 	if (IS_ENABLED(CONFIG_HIGHMEM) && totalhigh_pages() > 4 * nr)
