@@ -167,12 +167,14 @@ step_build() {
 # --- 2. KUnit under QEMU --------------------------------------------------
 
 # The suite's .kunitconfig without what only UML needs (options named UML,
-# and an option under a comment naming UML), without KASAN where it is not
-# cheap, plus the arch's own lines.
+# an option under a comment naming UML, and KASAN_VMALLOC=n, which arm64
+# and s390 select with KASAN), without KASAN where it is not cheap, plus
+# the arch's own lines.
 kunitconfig() {
 	awk -v kasan="$KASAN" '
 		/^#/ { uml = /UML/; next }
 		/UML/ || uml { uml = 0; next }
+		/^CONFIG_KASAN_VMALLOC=/ { next }
 		kasan != "y" && /^CONFIG_KASAN/ { next }
 		{ print }' "$SRC/mm/tests/.kunitconfig"
 	grep -v '^#' "$AD/kunit-$1.config"
