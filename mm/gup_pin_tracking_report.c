@@ -180,7 +180,8 @@ void __gup_pin_track_dump_page(const struct page *page)
 /**
  * gpt_kunit_count() - Count a report in a KUnit test instead of printing it.
  * @name: The named resource of the test ("gup_pin_tracking_reports",
- *	  "gup_pin_tracking_stale", "gup_pin_tracking_released").
+ *	  "gup_pin_tracking_stale", "gup_pin_tracking_blocked",
+ *	  "gup_pin_tracking_released").
  *
  * A KUnit test that provokes reports on purpose owns a named resource with
  * an int; reports made while it runs are counted there, as slub does for
@@ -235,6 +236,7 @@ struct gpt_failure {
 	int refs;			/* the folio's refcount then */
 	enum migrate_reason reason;
 	bool live;			/* pinned still: waits for its release */
+	bool logged;			/* the failure went to the log */
 	depot_stack_handle_t unpin_stack;	/* stacks mode: who let go */
 	char comm[TASK_COMM_LEN];	/* stacks mode: the pinner then */
 };
@@ -289,7 +291,8 @@ static struct gpt_failure *gpt_failure_find(unsigned long pfn)
  * gpt_failures_lock. Returns the record's seq, 0 if none was written.
  */
 static u64 gpt_failure_add(unsigned long pfn, const struct gpt_snap *snap,
-			   int refs, enum migrate_reason reason, u32 now)
+			   int refs, enum migrate_reason reason, u32 now,
+			   bool warn)
 {
 	struct gpt_failure *f;
 
@@ -306,6 +309,7 @@ static u64 gpt_failure_add(unsigned long pfn, const struct gpt_snap *snap,
 		.refs = refs,
 		.reason = reason,
 		.live = true,
+		.logged = warn,
 		.comm = "-",
 	};
 	return f->seq;
@@ -345,7 +349,7 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 	now = gpt_now();
 	if (snap.state & GPT_COUNT_MASK) {
 		spin_lock(&gpt_failures_lock);
-		seq = gpt_failure_add(pfn, &snap, refs, reason, now);
+		seq = gpt_failure_add(pfn, &snap, refs, reason, now, warn);
 		spin_unlock(&gpt_failures_lock);
 		if (seq)
 			WRITE_ONCE(gp->state, gp->state | GPT_WATCHED);
@@ -372,7 +376,9 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 		spin_unlock_irqrestore(&gpt_failures_lock, flags);
 	}
 	/* Logged once per record: offlining retries until it is let go. */
-	if (!warn || (gpt_failures && !seq) || !__ratelimit(&gpt_migrate_rs))
+	if (!warn || (gpt_failures && !seq) ||
+	    gpt_kunit_count("gup_pin_tracking_blocked") ||
+	    !__ratelimit(&gpt_migrate_rs))
 		return true;
 	gpt_page_line(line, sizeof(line), pfn, &snap, now, who);
 	pr_warn("%s: migration blocked by pinned %s\n", gpt_reason(reason),
@@ -391,7 +397,8 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_blocked);
  * @freed: It was freed while pinned (reported as such, not logged here).
  *
  * Its live record gets the time of the release and, in stacks mode, the
- * releasing stack; the log says how long after the failure it was let go.
+ * releasing stack; if the failure was logged, the log says how long after
+ * it the page was let go.
  *
  * Context: Any context; under the page's bucket lock.
  */
@@ -403,6 +410,7 @@ noinline void gpt_failure_released(unsigned long pfn, bool freed)
 	struct gpt_failure *f;
 	unsigned int nr = 0;
 	u32 now = gpt_now(), at = 0;
+	bool logged = false;
 
 	if (gup_pin_tracking_stacks && !freed) {
 		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
@@ -417,9 +425,11 @@ noinline void gpt_failure_released(unsigned long pfn, bool freed)
 		f->unpin_stack = handle;
 		reason = f->reason;
 		at = f->at;
+		logged = f->logged;
 	}
 	spin_unlock(&gpt_failures_lock);
-	if (!f || freed || gpt_kunit_count("gup_pin_tracking_released"))
+	/* A failure its caller kept quiet (__GFP_NOWARN) has a quiet end. */
+	if (!logged || freed || gpt_kunit_count("gup_pin_tracking_released"))
 		return;
 	if (!__ratelimit(&gpt_release_rs))
 		return;

@@ -334,6 +334,41 @@ static void gpt_test_longterm(struct kunit *test)
 			longterm);
 }
 
+/*
+ * What "longterm" means: a long-term pin was taken since the page was last
+ * unpinned completely. An unpin does not say which kind of pin it drops,
+ * so the flag stays while a short-term pin outlives the long-term one, and
+ * goes with the last pin; a short-term pin after that is not long-term.
+ */
+static void gpt_test_longterm_meaning(struct kunit *test)
+{
+	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	long longterm = gpt_stat(test, "longterm_pinned_pages");
+
+	gpt_pin_fast(test, 1, FOLL_WRITE | FOLL_LONGTERM);
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	gpt_expect_counts(test, t->pages, 1, 2);
+	/* The long-term pin goes: one short-term pin is left. */
+	unpin_user_page(t->pages[0]);
+	gpt_expect_counts(test, t->pages, 1, 1);
+	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_longterm(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+			longterm + 1);
+	/* The last pin goes, and the flag with it. */
+	unpin_user_page(t->pages[0]);
+	gpt_expect_counts(test, t->pages, 1, 0);
+	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+			longterm);
+	/* A new episode of short-term pins only is not long-term. */
+	gpt_pin_fast(test, 1, FOLL_WRITE);
+	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[0]));
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+			longterm);
+	unpin_user_page(t->pages[0]);
+	gpt_expect_counts(test, t->pages, 1, 0);
+}
+
 static void gpt_test_foll_get_not_counted(struct kunit *test)
 {
 	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
@@ -1109,7 +1144,7 @@ static void gpt_test_migrate_release(struct kunit *test)
 	LIST_HEAD(failed);
 	struct folio *folio;
 	struct page *page;
-	int *released;
+	int *released, *blocked;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
@@ -1117,12 +1152,14 @@ static void gpt_test_migrate_release(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	page = folio_page(folio, 1);
 	released = gpt_count_named(test, "gup_pin_tracking_released");
+	blocked = gpt_count_named(test, "gup_pin_tracking_blocked");
 	gpt_track_pin(page, 0);
 	gpt_track_pin(page, 0);
 	list_add(&folio->lru, &failed);
-	gup_pin_track_migrate_failed(&failed, MR_MEMORY_HOTPLUG, false);
+	gup_pin_track_migrate_failed(&failed, MR_MEMORY_HOTPLUG, true);
 	list_del(&folio->lru);
 	KUNIT_EXPECT_TRUE(test, gpt_state(page) & GPT_WATCHED);
+	KUNIT_EXPECT_EQ(test, *blocked, 1);
 
 	gpt_track_unpin(page);
 	KUNIT_EXPECT_EQ(test, *released, 0);
@@ -1189,21 +1226,22 @@ static void gpt_test_failures_release_two(struct kunit *test)
 	struct folio *folio = gpt_large_folio(test);
 	struct page *pages[2] = { folio_page(folio, 1), folio_page(folio, 2) };
 	long pinned = gpt_stat(test, "migrate_failures_pinned");
-	int *released;
+	unsigned int old0, old1;
+	int *released, *blocked;
 	char *out;
 
-	unsigned int old0, old1;
-
 	released = gpt_count_named(test, "gup_pin_tracking_released");
+	blocked = gpt_count_named(test, "gup_pin_tracking_blocked");
 	/* Earlier cases may have left released records of these pfns. */
 	out = gpt_failures(test);
 	old0 = gpt_records_of(out, page_to_pfn(pages[0]), " unpinned after ");
 	old1 = gpt_records_of(out, page_to_pfn(pages[1]), " unpinned after ");
 	gup_pin_track_pages(pages, 2, FOLL_PIN);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[0], 3,
-							 MR_MEMORY_HOTPLUG, false));
+							 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[1], 3,
-							 MR_MEMORY_HOTPLUG, false));
+							 MR_MEMORY_HOTPLUG, true));
+	KUNIT_EXPECT_EQ(test, *blocked, 2);
 	KUNIT_EXPECT_TRUE(test, gpt_state(pages[0]) & GPT_WATCHED);
 	KUNIT_EXPECT_TRUE(test, gpt_state(pages[1]) & GPT_WATCHED);
 	out = gpt_failures(test);
@@ -1222,6 +1260,36 @@ static void gpt_test_failures_release_two(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, gpt_state(pages[0]) & GPT_WATCHED);
 	/* gup_pin_tracking_blocked() is the record; the hooks count folios. */
 	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"), pinned);
+	folio_put(folio);
+}
+
+/*
+ * A failure its caller keeps quiet (__GFP_NOWARN: CMA and gigantic-page
+ * allocations) is recorded but not logged, and neither is its release.
+ */
+static void gpt_test_failures_quiet(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	struct page *page = folio_page(folio, 1);
+	unsigned long pfn = page_to_pfn(page);
+	int *released, *blocked;
+	unsigned int old;
+	char *out;
+
+	released = gpt_count_named(test, "gup_pin_tracking_released");
+	blocked = gpt_count_named(test, "gup_pin_tracking_blocked");
+	old = gpt_records_of(gpt_failures(test), pfn, " unpinned after ");
+	gpt_track_pin(page, 0);
+	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
+							 MR_CONTIG_RANGE, false));
+	KUNIT_EXPECT_TRUE(test, gpt_state(page) & GPT_WATCHED);
+	gpt_track_unpin(page);
+	KUNIT_EXPECT_EQ(test, *blocked, 0);
+	KUNIT_EXPECT_EQ(test, *released, 0);
+	out = gpt_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, " unpinned after "),
+			    old + 1, "%s", out);
+	KUNIT_EXPECT_FALSE(test, gpt_state(page) & GPT_WATCHED);
 	folio_put(folio);
 }
 
@@ -1757,6 +1825,7 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_unpin_dirty_lock),
 	KUNIT_CASE(gpt_test_unpin_range_dirty_lock),
 	KUNIT_CASE(gpt_test_longterm),
+	KUNIT_CASE(gpt_test_longterm_meaning),
 	KUNIT_CASE(gpt_test_foll_get_not_counted),
 	KUNIT_CASE(gpt_test_partial_pin),
 	KUNIT_CASE(gpt_test_failed_pin),
@@ -1780,6 +1849,7 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_age_months),
 	KUNIT_CASE(gpt_test_zero_page_in_run),
 	KUNIT_CASE(gpt_test_failures_release_two),
+	KUNIT_CASE(gpt_test_failures_quiet),
 	KUNIT_CASE(gpt_test_failures_episodes),
 	KUNIT_CASE(gpt_test_failures_freed),
 	KUNIT_CASE(gpt_test_failures_range),
