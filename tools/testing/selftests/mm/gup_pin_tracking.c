@@ -2156,6 +2156,240 @@ TEST_F(gpt, offline_blocked_by_reference)
 		SKIP(return, "no movable block could be tried (%d tried)", t);
 }
 
+/* === Pins that block a CMA allocation =================================== */
+
+#define CMA_DIR		"/sys/kernel/debug/cma/"
+#define GIGANTIC_NR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+#define NULLB_CMA	"/sys/kernel/config/nullb/gpt_cma"
+#define CMA_CHUNK	(8UL << 20)
+#define CMA_CHUNKS	512
+
+/* A number from a CMA area's debugfs file @what; 0 if there is none. */
+static unsigned long cma_value(const char *area, const char *what)
+{
+	char path[128], *s;
+	unsigned long v;
+
+	snprintf(path, sizeof(path), CMA_DIR "%s/%s", area, what);
+	s = read_file(path);
+	if (!s)
+		return 0;
+	v = strtoul(s, NULL, 10);
+	free(s);
+	return v;
+}
+
+/* MemAvailable in MiB. */
+static long mem_available_mib(void)
+{
+	char *s = read_file("/proc/meminfo"), *p;
+	long kib = 0;
+
+	p = s ? strstr(s, "MemAvailable:") : NULL;
+	if (p)
+		kib = strtol(p + strlen("MemAvailable:"), NULL, 10);
+	free(s);
+	return kib >> 10;
+}
+
+/*
+ * Fault in anonymous memory 8 MiB at a time until one of its pages lies in
+ * [@base, @base + @count): the page allocator serves movable allocations
+ * from CMA once CMA holds over half of the free memory. Everything but
+ * that page is unmapped again. Returns the page, or NULL.
+ */
+static char *cma_user_page(unsigned long base, unsigned long count)
+{
+	static uint64_t map[CMA_CHUNK / 4096];
+	size_t n = CMA_CHUNK / page_size, i, c, nr = 0;
+	char *chunks[CMA_CHUNKS], *page = NULL;
+	unsigned long pfn;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	while (!page && nr < CMA_CHUNKS && mem_available_mib() > 384) {
+		c = nr;
+		chunks[c] = mmap(NULL, CMA_CHUNK, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+				 -1, 0);
+		if (chunks[c] == MAP_FAILED)
+			break;
+		nr++;
+		if (n > sizeof(map) / sizeof(map[0]) ||
+		    pread(fd, map, n * sizeof(map[0]),
+			  (uintptr_t)chunks[c] / page_size * sizeof(map[0])) !=
+		    (ssize_t)(n * sizeof(map[0])))
+			break;
+		for (i = 0; i < n && !page; i++) {
+			pfn = map[i] & ((1ULL << 55) - 1);
+			if ((map[i] >> 63) && pfn >= base && pfn < base + count)
+				page = chunks[c] + i * page_size;
+		}
+	}
+	close(fd);
+	for (c = 0; c < nr; c++) {
+		if (page && page >= chunks[c] && page < chunks[c] + CMA_CHUNK) {
+			munmap(chunks[c], page - chunks[c]);
+			munmap(page + page_size,
+			       chunks[c] + CMA_CHUNK - page - page_size);
+		} else {
+			munmap(chunks[c], CMA_CHUNK);
+		}
+	}
+	return page;
+}
+
+/*
+ * A user page in CMA area @area is held by an O_DIRECT read in flight; an
+ * allocation of the area fails on it. With @gigantic, the allocation is a
+ * 1 GiB hugetlb page from a 1 GiB hugetlb_cma= area (__GFP_NOWARN):
+ * recorded and counted, not logged. Otherwise it is the whole area through debugfs
+ * cma/<area>/alloc: logged too. Either way the record names the page and
+ * its pinner, and says when it was let go.
+ */
+static void cma_blocked(struct __test_metadata *_metadata, const char *param,
+			const char *area, int gigantic)
+{
+	unsigned long base, count, pfn;
+	struct slow_read sr = { 0 };
+	char want[160], path[128], *s, *rec;
+	long logged0, pinned0, pinned1;
+	int i, held, lt, stacks;
+	pthread_t thread;
+
+	s = read_file("/proc/cmdline");
+	ASSERT_NE(NULL, s);
+	held = !!strstr(s, param);
+	free(s);
+	if (!held)
+		SKIP(return, "boot with %s to test CMA", param);
+	base = cma_value(area, "base_pfn");
+	count = cma_value(area, "count");
+	if (!count)
+		SKIP(return, "no CMA area %s in debugfs (CONFIG_CMA_DEBUGFS)",
+		     area);
+	if (gigantic && access(GIGANTIC_NR, W_OK))
+		SKIP(return, "no 1 GiB hugetlb pages");
+	if (access("/sys/kernel/config/nullb", F_OK))
+		SKIP(return, "no null_blk configfs");
+	s = read_file(GPT_DIR "stats");
+	ASSERT_NE(NULL, s);
+	stacks = stat_of(s, "stacks") == 1;
+	free(s);
+	sr.buf = cma_user_page(base, count);
+	if (!sr.buf)
+		SKIP(return, "no page of user memory in CMA area %s", area);
+	pfn = pfn_of(sr.buf);
+	TH_LOG("CMA area %s: pfn 0x%lx + %lu pages; pinned pfn 0x%lx", area,
+	       base, count, pfn);
+
+	mkdir(NULLB_CMA, 0755);
+	ASSERT_EQ(0, write_str(NULLB_CMA "/irqmode", "2"));
+	ASSERT_EQ(0, write_str(NULLB_CMA "/completion_nsec", "4000000000"));
+	ASSERT_EQ(0, write_str(NULLB_CMA "/power", "1"));
+	for (i = 0; i < 100 && access("/dev/gpt_cma", F_OK); i++)
+		usleep(10000);
+	sr.fd = open("/dev/gpt_cma", O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, sr.fd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
+	for (i = 0; i < 100; i++) {
+		s = read_file(GPT_DIR "pinned");
+		ASSERT_NE(NULL, s);
+		held = pinned_entry(s, pfn, &lt) == 1;
+		free(s);
+		if (held)
+			break;
+		usleep(10000);
+	}
+	ASSERT_LT(i, 100);
+
+	logged0 = kmsg_count("alloc_contig_range: migration blocked by pinned pfn");
+	s = read_file(GPT_DIR "stats");
+	ASSERT_NE(NULL, s);
+	pinned0 = stat_of(s, "migrate_failures_pinned");
+	free(s);
+	if (gigantic) {
+		/*
+		 * The area's one gigantic page holds the pinned page. Where
+		 * another free 1 GiB range exists outside CMA (this guest has
+		 * one), alloc_gigantic_folio() falls back to it and succeeds.
+		 */
+		write_str(GIGANTIC_NR, "1");
+		s = read_file(GIGANTIC_NR);
+		ASSERT_NE(NULL, s);
+		TH_LOG("nr_hugepages (1 GiB) after asking for 1: %d", atoi(s));
+		free(s);
+	} else {
+		snprintf(want, sizeof(want), "%lu", count);
+		snprintf(path, sizeof(path), CMA_DIR "%s/alloc", area);
+		EXPECT_NE(0, write_str(path, want));
+	}
+	s = read_file(GPT_DIR "stats");
+	ASSERT_NE(NULL, s);
+	pinned1 = stat_of(s, "migrate_failures_pinned");
+	free(s);
+	EXPECT_LT(pinned0, pinned1);
+	s = read_file(GPT_DIR "failures");
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), "s alloc_contig_range: pfn 0x%lx pins 1 age ",
+		 pfn);
+	rec = strstr(s, want);
+	EXPECT_NE(NULL, rec) {
+		TH_LOG("no '%s' in failures:\n%s", want, s);
+	}
+	snprintf(want, sizeof(want), " pid %d comm ", getpid());
+	if (stacks && rec)
+		EXPECT_TRUE(strstr(rec, want) &&
+			    strstr(rec, want) < strchrnul(rec, '\n'));
+	free(s);
+	snprintf(want, sizeof(want),
+		 "alloc_contig_range: migration blocked by pinned pfn 0x%lx pins 1 ",
+		 pfn);
+	/* __GFP_NOWARN: no log line, for the failure or its release. */
+	EXPECT_EQ(!gigantic, kmsg_has(want)) {
+		TH_LOG("'%s' %sin the kernel log", want, gigantic ? "" : "not ");
+	}
+	if (gigantic)
+		EXPECT_EQ(logged0, kmsg_count("alloc_contig_range: migration blocked by pinned pfn"));
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((ssize_t)page_size, sr.ret);
+	s = read_file(GPT_DIR "failures");
+	ASSERT_NE(NULL, s);
+	snprintf(want, sizeof(want), "s alloc_contig_range: pfn 0x%lx pins 1 age ",
+		 pfn);
+	rec = strstr(s, want);
+	EXPECT_TRUE(rec && strstr(rec, " unpinned after ") &&
+		    strstr(rec, " unpinned after ") < strchrnul(rec, '\n')) {
+		TH_LOG("no release of pfn 0x%lx in failures:\n%s", pfn, s);
+	}
+	free(s);
+	snprintf(want, sizeof(want),
+		 "gup_pin_tracking: pfn 0x%lx that blocked alloc_contig_range was unpinned after ",
+		 pfn);
+	EXPECT_EQ(!gigantic, kmsg_has(want));
+	if (gigantic)
+		write_str(GIGANTIC_NR, "0");
+	close(sr.fd);
+	munmap(sr.buf, page_size);
+	write_str(NULLB_CMA "/power", "0");
+	rmdir(NULLB_CMA);
+}
+
+/* cma=: an allocation of the whole area (debugfs cma/reserved/alloc). */
+TEST_F(gpt, cma_alloc_blocked)
+{
+	cma_blocked(_metadata, " cma=", "reserved", 0);
+}
+
+/* hugetlb_cma=: a 1 GiB hugetlb page, which allocates with __GFP_NOWARN. */
+TEST_F(gpt, gigantic_alloc_blocked)
+{
+	cma_blocked(_metadata, "hugetlb_cma=", "hugetlb0", 1);
+}
+
 /*
  * The cost of one stale-pin scan of all memory, for the rst: the scan is
  * bounded to 1% of a CPU whatever stale_secs asks.
