@@ -47,7 +47,7 @@ arch_params() {
 	arm64) KARCH=arm64 CROSS=aarch64-linux-gnu- QARCH=arm64 ;;
 	arm64-64k)
 		KARCH=arm64 CROSS=aarch64-linux-gnu- QARCH=arm64
-		FRAG=$AD/arm64-64k.config QEMU_ARGS="-m 2048" ;;
+		FRAG=$AD/arm64-64k.config QEMU_ARGS="-m 4096" ;;
 	i386)
 		KARCH=i386 CROSS= QARCH=i386 DEFCONFIG=i386_defconfig
 		FRAG=$AD/i386.config QEMU_ARGS="-m 2048" KASAN=n ;;
