@@ -336,6 +336,7 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 	struct gpt_snap snap;
 	struct gpt_page *gp;
 	spinlock_t *lock;	/* the bucket lock of @pfn */
+	bool logged;
 	u64 seq = 0;
 	u32 now;
 
@@ -360,32 +361,41 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 		return false;
 
 	/*
+	 * Logged once per record: offlining retries until it is let go. A
+	 * record whose line the rate limit ate has a quiet release too.
+	 */
+	logged = warn && (!gpt_failures || seq);
+	if (logged && !gpt_kunit_count("gup_pin_tracking_blocked")) {
+		logged = __ratelimit(&gpt_migrate_rs);
+		if (logged) {
+			gpt_who(who, sizeof(who), &snap);
+			gpt_page_line(line, sizeof(line), pfn, &snap, now, who);
+			pr_warn("%s: migration blocked by pinned %s\n",
+				gpt_reason(reason), line);
+			if (snap.stack) {
+				pr_warn("page last pinned by:\n");
+				gpt_log_stack(snap.stack);
+			}
+		}
+	}
+	/*
 	 * The pinner's name, with no lock held: __get_task_comm() takes
 	 * task_lock(), which must not nest in a lock taken in hard interrupts.
 	 */
-	gpt_who(who, sizeof(who), &snap);
-	if (seq && gup_pin_tracking_stacks) {
+	if (seq && (gup_pin_tracking_stacks || !logged)) {
 		struct gpt_failure *f;
 
-		gup_pin_tracking_comm(snap.tgid, snap.pinned_at, comm,
-				      sizeof(comm));
+		if (gup_pin_tracking_stacks)
+			gup_pin_tracking_comm(snap.tgid, snap.pinned_at, comm,
+					      sizeof(comm));
 		spin_lock_irqsave(&gpt_failures_lock, flags);
 		f = &gpt_failures[(seq - 1) % GPT_FAILURES];
-		if (f->seq == seq)
-			strscpy(f->comm, comm, sizeof(f->comm));
+		if (f->seq == seq) {
+			if (gup_pin_tracking_stacks)
+				strscpy(f->comm, comm, sizeof(f->comm));
+			f->logged = logged;
+		}
 		spin_unlock_irqrestore(&gpt_failures_lock, flags);
-	}
-	/* Logged once per record: offlining retries until it is let go. */
-	if (!warn || (gpt_failures && !seq) ||
-	    gpt_kunit_count("gup_pin_tracking_blocked") ||
-	    !__ratelimit(&gpt_migrate_rs))
-		return true;
-	gpt_page_line(line, sizeof(line), pfn, &snap, now, who);
-	pr_warn("%s: migration blocked by pinned %s\n", gpt_reason(reason),
-		line);
-	if (snap.stack) {
-		pr_warn("page last pinned by:\n");
-		gpt_log_stack(snap.stack);
 	}
 	return true;
 }
@@ -441,12 +451,9 @@ noinline void gpt_failure_released(unsigned long pfn, bool freed)
 	}
 }
 
-/* The first pinned page of @folio, or NULL. */
-static struct page *gpt_folio_first_pinned(struct folio *folio)
+/* The first pinned pfn in [@pfn, @end), or @end. */
+static unsigned long gpt_next_pinned(unsigned long pfn, unsigned long end)
 {
-	unsigned long pfn = folio_pfn(folio);
-	unsigned long end = pfn + folio_nr_pages(folio);
-
 	while (pfn < end) {
 		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
 		struct page_ext *page_ext;
@@ -462,26 +469,46 @@ static struct page *gpt_folio_first_pinned(struct folio *folio)
 			if (READ_ONCE(gpt_entry(origin, pfn + i)->state) &
 			    GPT_COUNT_MASK) {
 				page_ext_put(page_ext);
-				return pfn_to_page(pfn + i);
+				return pfn + i;
 			}
 		}
 		page_ext_put(page_ext);
 		pfn += nr;
 	}
-	return NULL;
+	return end;
 }
 
-/* Record @folio, which could not be migrated; count it either way. */
+static bool gpt_folio_pinned(struct folio *folio)
+{
+	unsigned long end = folio_pfn(folio) + folio_nr_pages(folio);
+
+	return gpt_next_pinned(folio_pfn(folio), end) < end;
+}
+
+/*
+ * Record the pinned pages of @folio, which could not be migrated, the first
+ * GPT_FOLIO_RECORDS of them: a 1 GiB folio pinned whole must not flush the
+ * record of everything else. Count the folio either way.
+ */
+#define GPT_FOLIO_RECORDS	16
+
 static void gpt_folio_blocked(struct folio *folio, enum migrate_reason reason,
 			      bool warn)
 {
-	struct page *page = gpt_folio_first_pinned(folio);
+	unsigned long pfn = folio_pfn(folio), end = pfn + folio_nr_pages(folio);
+	int refs = folio_ref_count(folio);
+	bool pinned = false;
+	unsigned int nr;
 
-	if (page && gup_pin_tracking_blocked(page, folio_ref_count(folio),
-					     reason, warn))
-		gup_pin_tracking_count(GPT_MIGRATE_PINNED, 1);
-	else
-		gup_pin_tracking_count(GPT_MIGRATE_OTHER, 1);
+	for (nr = 0; nr < GPT_FOLIO_RECORDS; nr++, pfn++) {
+		pfn = gpt_next_pinned(pfn, end);
+		if (pfn == end)
+			break;
+		pinned |= gup_pin_tracking_blocked(pfn_to_page(pfn), refs,
+						   reason, warn);
+	}
+	gup_pin_tracking_count(pinned ? GPT_MIGRATE_PINNED : GPT_MIGRATE_OTHER,
+			       1);
 }
 
 /**
@@ -492,8 +519,8 @@ static void gpt_folio_blocked(struct folio *folio, enum migrate_reason reason,
  * @warn: Log the pinned pages too.
  *
  * Each folio counts in migrate_failures_pinned if it holds a tracked pin,
- * else in migrate_failures_other; the first pinned page of each is
- * recorded in `failures` (and logged if @warn) with its pin count, the
+ * else in migrate_failures_other; its pinned pages (the first 16) are
+ * recorded in `failures` (and logged if @warn) with their pin count, the
  * long-term flag, the age of the pin, the folio's refcount and, in stacks
  * mode, the pinner's pid, comm and stack. When its count drops to zero the
  * record (and the log) say how long after the failure and, in stacks mode,
@@ -513,7 +540,7 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
 		 * then, with those compaction did not even isolate: here only
 		 * the others are counted, so that none counts twice.
 		 */
-		if (reason == MR_CONTIG_RANGE && gpt_folio_first_pinned(folio))
+		if (reason == MR_CONTIG_RANGE && gpt_folio_pinned(folio))
 			continue;
 		gpt_folio_blocked(folio, reason, warn);
 	}
@@ -525,8 +552,9 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
  * @end_pfn: End of the range (exclusive).
  * @warn: Log the pinned pages too.
  *
- * Each folio of the range that holds a tracked pin is recorded and counted
- * in migrate_failures_pinned, as by __gup_pin_track_migrate_failed(). A
+ * Each folio of the range that holds a tracked pin is counted in
+ * migrate_failures_pinned and its pinned pages are recorded, as by
+ * __gup_pin_track_migrate_failed(). A
  * busy range is not a failed folio: one with no pin counts nothing (the
  * folios that failed to migrate were counted in migrate_failures_other).
  *
@@ -535,8 +563,10 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
 void __gup_pin_track_range_failed(unsigned long start_pfn,
 				  unsigned long end_pfn, bool warn)
 {
-	struct folio *last = NULL;
 	unsigned long pfn, pinned = 0;
+	struct folio *last = NULL;
+	bool counted = false;
+	unsigned int nr = 0;
 
 	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
 		struct page *page;
@@ -548,12 +578,18 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 		if (!page || !page_dma_pin_count(page))
 			continue;
 		folio = page_folio(page);
-		if (folio == last)
+		if (folio != last) {
+			last = folio;
+			counted = false;
+			nr = 0;
+		}
+		if (nr++ >= GPT_FOLIO_RECORDS)
 			continue;
-		last = folio;
 		if (gup_pin_tracking_blocked(page, folio_ref_count(folio),
-					     MR_CONTIG_RANGE, warn))
+					     MR_CONTIG_RANGE, warn) && !counted) {
+			counted = true;
 			pinned++;
+		}
 	}
 	gup_pin_tracking_count(GPT_MIGRATE_PINNED, pinned);
 }

@@ -1294,6 +1294,40 @@ static void gpt_test_failures_quiet(struct kunit *test)
 }
 
 /*
+ * A large folio that could not be migrated: each of its pinned pages gets
+ * a record, the first 16 of them, and the folio counts once.
+ */
+static void gpt_test_failures_folio_pages(struct kunit *test)
+{
+	struct folio *folio = gpt_large_folio(test);
+	long pinned = gpt_stat(test, "migrate_failures_pinned");
+	unsigned int old[20], i;
+	LIST_HEAD(failed);
+	char *out;
+
+	gpt_count_named(test, "gup_pin_tracking_released");
+	out = gpt_failures(test);
+	for (i = 0; i < ARRAY_SIZE(old); i++) {
+		old[i] = gpt_records_of(out, folio_pfn(folio) + 3 + i, NULL);
+		gpt_track_pin(folio_page(folio, 3 + i), 0);
+	}
+	list_add(&folio->lru, &failed);
+	gup_pin_track_migrate_failed(&failed, MR_MEMORY_HOTPLUG, false);
+	list_del(&folio->lru);
+	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"),
+			pinned + 1);
+	out = gpt_failures(test);
+	for (i = 0; i < ARRAY_SIZE(old); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    gpt_records_of(out, folio_pfn(folio) + 3 + i,
+						   NULL),
+				    old[i] + (i < 16), "page %u:\n%s", 3 + i, out);
+	for (i = 0; i < ARRAY_SIZE(old); i++)
+		gpt_track_unpin(folio_page(folio, 3 + i));
+	folio_put(folio);
+}
+
+/*
  * A page that keeps blocking has one record per pinning episode; a new
  * episode (after its last unpin) gets a new record whose age is its own.
  * A record's line is exactly the format of the contract.
@@ -1344,8 +1378,8 @@ static void gpt_test_failures_episodes(struct kunit *test)
 
 /*
  * alloc_contig_range() finds an anonymous pinned page only as a busy range:
- * every folio of the range that holds a pin is recorded once (its first
- * pinned page) and counted.
+ * every pinned page of the range is recorded, and every folio that holds a
+ * pin counted once.
  */
 static void gpt_test_failures_range(struct kunit *test)
 {
@@ -1358,8 +1392,8 @@ static void gpt_test_failures_range(struct kunit *test)
 
 	gpt_count_named(test, "gup_pin_tracking_released");
 	out = gpt_failures(test);
-	old3 = gpt_records_of(out, pfn + 3, NULL);
-	old9 = gpt_records_of(out, pfn + 9, NULL);
+	old3 = gpt_records_of(out, pfn + 3, "alloc_contig_range: ");
+	old9 = gpt_records_of(out, pfn + 9, "alloc_contig_range: ");
 	gpt_track_pin(folio_page(folio, 3), 0);
 	gpt_track_pin(folio_page(folio, 9), 0);
 	gup_pin_track_range_failed(pfn, pfn + nr, false);
@@ -1370,7 +1404,8 @@ static void gpt_test_failures_range(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 3,
 						 "alloc_contig_range: "), old3 + 1,
 			    "%s", out);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 9, NULL), old9,
+	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 9,
+						 "alloc_contig_range: "), old9 + 1,
 			    "%s", out);
 	gpt_track_unpin(folio_page(folio, 3));
 	gpt_track_unpin(folio_page(folio, 9));
@@ -1850,6 +1885,7 @@ static struct kunit_case gpt_test_cases[] = {
 	KUNIT_CASE(gpt_test_zero_page_in_run),
 	KUNIT_CASE(gpt_test_failures_release_two),
 	KUNIT_CASE(gpt_test_failures_quiet),
+	KUNIT_CASE(gpt_test_failures_folio_pages),
 	KUNIT_CASE(gpt_test_failures_episodes),
 	KUNIT_CASE(gpt_test_failures_freed),
 	KUNIT_CASE(gpt_test_failures_range),

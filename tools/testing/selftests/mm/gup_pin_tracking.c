@@ -2055,6 +2055,119 @@ TEST_F(gpt, longterm_pin_blocked)
 	rmdir(NULLB_LT);
 }
 
+/*
+ * The same with udmabuf (memfd_pin_folios()): a memfd page of ZONE_MOVABLE
+ * held by an O_DIRECT read in flight makes UDMABUF_CREATE fail. The failed
+ * long-term pin leaves no mark: the page keeps its short-term pinner, is
+ * not long-term, and the record names the read, not memfd_pin_folios().
+ */
+TEST_F(gpt, udmabuf_pin_blocked)
+{
+	const long npages = 64;
+	struct udmabuf_create create = { 0 };
+	char *cmdline, *bs, *map, *out, *rec, want[128];
+	unsigned long block_pages, pfn;
+	struct slow_read sr = { 0 };
+	int memfd, dev, buf, i, held, lt, stacks;
+	struct gpt_stats now;
+	pthread_t thread;
+
+	cmdline = read_file("/proc/cmdline");
+	ASSERT_NE(NULL, cmdline);
+	held = !!strstr(cmdline, "movablecore=");
+	free(cmdline);
+	if (!held)
+		SKIP(return, "boot with movablecore= to test long-term pins");
+	if (access("/sys/kernel/config/nullb", F_OK) ||
+	    access(GPT_DIR "failures", R_OK))
+		SKIP(return, "no null_blk configfs or no failures file");
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0)
+		SKIP(return, "/dev/udmabuf: %s", strerror(errno));
+	out = read_file(GPT_DIR "stats");
+	ASSERT_NE(NULL, out);
+	stacks = stat_of(out, "stacks") == 1;
+	free(out);
+	bs = read_file(MEMORY_SYS "block_size_bytes");
+	ASSERT_NE(NULL, bs);
+	block_pages = strtoul(bs, NULL, 16) / page_size;
+	free(bs);
+	memfd = memfd_create("gpt", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, npages * page_size));
+	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	map = mmap(NULL, npages * page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 3, npages * page_size);
+	sr.buf = movable_page(map, npages, block_pages);
+	if (!sr.buf)
+		SKIP(return, "no page of the memfd in ZONE_MOVABLE");
+	pfn = pfn_of(sr.buf);
+
+	mkdir(NULLB_LT, 0755);
+	ASSERT_EQ(0, write_str(NULLB_LT "/irqmode", "2"));
+	ASSERT_EQ(0, write_str(NULLB_LT "/completion_nsec", "3000000000"));
+	ASSERT_EQ(0, write_str(NULLB_LT "/power", "1"));
+	for (i = 0; i < 100 && access("/dev/gpt_lt", F_OK); i++)
+		usleep(10000);
+	sr.fd = open("/dev/gpt_lt", O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, sr.fd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
+	for (i = 0; i < 100; i++) {
+		out = read_file(GPT_DIR "pinned");
+		ASSERT_NE(NULL, out);
+		held = pinned_entry(out, pfn, &lt) == 1;
+		free(out);
+		if (held)
+			break;
+		usleep(10000);
+	}
+	ASSERT_LT(i, 100);
+
+	create.memfd = memfd;
+	create.offset = (sr.buf - map) / page_size * page_size;
+	create.size = page_size;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	EXPECT_GT(0, buf);
+	if (buf >= 0)
+		close(buf);
+	/* Still the read's short-term pin alone. */
+	out = read_file(GPT_DIR "pinned");
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(1, pinned_entry(out, pfn, &lt));
+	EXPECT_FALSE(lt);
+	free(out);
+	ASSERT_EQ(0, read_stats(&now));
+	EXPECT_EQ(self->base.longterm, now.longterm);
+	out = read_file(GPT_DIR "failures");
+	ASSERT_NE(NULL, out);
+	snprintf(want, sizeof(want), "s longterm pin: pfn 0x%lx pins 1 age ", pfn);
+	rec = strstr(out, want);
+	EXPECT_NE(NULL, rec) {
+		TH_LOG("no '%s' in failures:\n%s", want, out);
+	}
+	/* The record's stack is the read's, not memfd_pin_folios()'. */
+	if (stacks && rec)
+		EXPECT_TRUE(!strstr(rec, "memfd_pin_folios") ||
+			    strstr(rec, "memfd_pin_folios") > strstr(rec, "\n\n"));
+	free(out);
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((ssize_t)page_size, sr.ret);
+	/* The short-term pin is gone: the long-term pin may move the page. */
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	EXPECT_LE(0, buf);
+	if (buf >= 0)
+		close(buf);
+	close(sr.fd);
+	munmap(map, npages * page_size);
+	close(memfd);
+	close(dev);
+	write_str(NULLB_LT "/power", "0");
+	rmdir(NULLB_LT);
+}
+
 /* Offline @block in a child; 1 if it was still trying after 2 s. */
 static int offline_blocked(unsigned long block)
 {
@@ -2163,6 +2276,7 @@ TEST_F(gpt, offline_blocked_by_reference)
 #define NULLB_CMA	"/sys/kernel/config/nullb/gpt_cma"
 #define CMA_CHUNK	(8UL << 20)
 #define CMA_CHUNKS	512
+#define CMA_BLOCKED	"alloc_contig_range: migration blocked by pinned pfn"
 
 /* A number from a CMA area's debugfs file @what; 0 if there is none. */
 static unsigned long cma_value(const char *area, const char *what)
@@ -2217,7 +2331,7 @@ static char *cma_user_page(unsigned long base, unsigned long count)
 		if (chunks[c] == MAP_FAILED)
 			break;
 		nr++;
-		if (n > sizeof(map) / sizeof(map[0]) ||
+		if (n > ARRAY_SIZE(map) ||
 		    pread(fd, map, n * sizeof(map[0]),
 			  (uintptr_t)chunks[c] / page_size * sizeof(map[0])) !=
 		    (ssize_t)(n * sizeof(map[0])))
@@ -2305,7 +2419,7 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 	}
 	ASSERT_LT(i, 100);
 
-	logged0 = kmsg_count("alloc_contig_range: migration blocked by pinned pfn");
+	logged0 = kmsg_count(CMA_BLOCKED);
 	s = read_file(GPT_DIR "stats");
 	ASSERT_NE(NULL, s);
 	pinned0 = stat_of(s, "migrate_failures_pinned");
@@ -2352,7 +2466,7 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 		TH_LOG("'%s' %sin the kernel log", want, gigantic ? "" : "not ");
 	}
 	if (gigantic)
-		EXPECT_EQ(logged0, kmsg_count("alloc_contig_range: migration blocked by pinned pfn"));
+		EXPECT_EQ(logged0, kmsg_count(CMA_BLOCKED));
 
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ((ssize_t)page_size, sr.ret);
