@@ -60,7 +60,10 @@ arch_params() {
 		NO_THP="QEMU's s390x TCG CPU has no EDAT-1 (no large pages)" ;;
 	ppc64le)
 		KARCH=powerpc CROSS=powerpc64le-linux-gnu- QARCH=powerpc
-		DEFCONFIG=ppc64le_defconfig KASAN=n ;;
+		DEFCONFIG=ppc64le_defconfig KASAN=n
+		# POWER9: the radix MMU has 2M PMD pages for THP and hugetlb;
+		# kunit's POWER8 (hash MMU) guest offers no 16M pages under TCG.
+		QEMU_ARGS="-m 1024 -cpu power9" ;;
 	riscv64)
 		KARCH=riscv CROSS=riscv64-linux-gnu- QARCH=riscv KASAN=n
 		SPARSE=$AD/sparse.sh ;;
@@ -159,6 +162,7 @@ step_build() {
 	arch_params "$name"
 	build_one "$name" base "$BUILD/base" || return
 	for v in n y; do
+		rm -f "$OUT/$name-$v.new"
 		build_one "$name" "$v" "$SRC" || continue
 		new=$(comm -13 "$OUT/$name-base.warn" "$OUT/$name-$v.warn")
 		if [ -n "$new" ]; then
