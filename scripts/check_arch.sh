@@ -29,6 +29,7 @@ AD=$TOP/scripts/arch
 OUT=$BUILD/check-arch
 mkdir -p "$OUT"
 
+# shellcheck disable=SC2086
 apt_install $BUILD_DEPS sparse gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu \
 	gcc-s390x-linux-gnu gcc-riscv64-linux-gnu qemu-system-arm qemu-system-misc \
 	qemu-system-ppc qemu-system-x86
@@ -43,14 +44,14 @@ bad() { say "FAIL: $*"; fail=$((fail + 1)); }
 # QEMU_ARGS, KASAN (keep the .kunitconfig's KASAN lines), SPARSE, NO_THP
 # (why the guest cannot have a PMD-sized THP: the THP case may skip).
 arch_params() {
-	FRAG= QEMU_ARGS="-m 1024" KASAN=y DEFCONFIG=defconfig SPARSE=sparse NO_THP=
+	FRAG='' QEMU_ARGS="-m 1024" KASAN=y DEFCONFIG=defconfig SPARSE=sparse NO_THP=''
 	case $1 in
 	arm64) KARCH=arm64 CROSS=aarch64-linux-gnu- QARCH=arm64 ;;
 	arm64-64k)
 		KARCH=arm64 CROSS=aarch64-linux-gnu- QARCH=arm64
 		FRAG=$AD/arm64-64k.config QEMU_ARGS="-m 4096" ;;
 	i386)
-		KARCH=i386 CROSS= QARCH=i386 DEFCONFIG=i386_defconfig
+		KARCH=i386 CROSS='' QARCH=i386 DEFCONFIG=i386_defconfig
 		FRAG=$AD/i386.config QEMU_ARGS="-m 2048" KASAN=n ;;
 	s390x)
 		KARCH=s390 CROSS=s390x-linux-gnu- QARCH=s390
@@ -121,7 +122,7 @@ warnings() {
 # VARIANT is base, n or y. Leaves $OUT/NAME-VARIANT.{log,warn,objs}.
 build_one() {
 	local name=$1 v=$2 srcdir=$3 o=$BUILD/arch-$1-$2 log=$OUT/$1-$2.log
-	local frags=() objs= obj
+	local frags=() objs='' obj
 	[ -n "$FRAG" ] && frags+=("$FRAG")
 	frags+=("$srcdir/kernel/configs/gup_pin_tracking.config")
 	case $v in
