@@ -31,9 +31,11 @@
  * written under the page's bucket lock; readers that only look (the query
  * API, dump_page(), debugfs) read it with READ_ONCE().
  */
-#define GPT_COUNT_MASK		GENMASK(26, 0)
+#define GPT_COUNT_BITS		27	/* plain numbers, which the gdb */
+#define GPT_LONGTERM_SHIFT	28	/* scripts read (constants.py.in) */
+#define GPT_COUNT_MASK		GENMASK(GPT_COUNT_BITS - 1, 0)
 #define GPT_WATCHED		BIT(27)	/* it blocked a migration: record its release */
-#define GPT_LONGTERM		BIT(28)	/* a FOLL_LONGTERM pin was taken (see below) */
+#define GPT_LONGTERM		BIT(GPT_LONGTERM_SHIFT)	/* a FOLL_LONGTERM pin (below) */
 #define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
 #define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
 #define GPT_STALE		BIT(31)	/* reported as a stale short-term pin */

@@ -13,14 +13,6 @@ import struct
 import gdb
 from linux import constants, stackdepot, utils
 
-# The state word: keep in sync with mm/gup_pin_tracking_internal.h.
-GPT_COUNT_MASK = (1 << 27) - 1
-GPT_LONGTERM = 1 << 28
-
-# SECTION_SIZE_BITS of the architectures whose mem_section this walks
-# (x86_64; others can be added with their value).
-SECTION_SIZE_BITS = {'x86-64': 27}
-
 
 def gpt_enabled():
     key = gdb.parse_and_eval('gup_pin_tracking_key')
@@ -28,25 +20,34 @@ def gpt_enabled():
 
 
 class GupPinState:
-    """One pass over every memory section's page_ext."""
+    """One pass over every memory section's page_ext.
+
+Every layout fact is the debugged kernel's: the state word's count width
+and long-term bit, PAGE_SHIFT and SECTION_SIZE_BITS (constants.py.in),
+the entry's field offsets (debug info of struct gpt_page), page_ext_size,
+the tracker's offset in an entry and the byte order."""
 
     def __init__(self):
+        if not getattr(constants, 'LX_CONFIG_GUP_PIN_TRACKING', 0):
+            raise gdb.GdbError('no CONFIG_GUP_PIN_TRACKING in this kernel')
         if not constants.LX_CONFIG_SPARSEMEM:
             raise gdb.GdbError('lx-gup: only SPARSEMEM kernels are supported')
-        try:
-            if not gpt_enabled():
-                raise gdb.GdbError('gup_pin_tracking is off in this kernel')
-        except gdb.error:
-            raise gdb.GdbError('no CONFIG_GUP_PIN_TRACKING in this kernel')
-        arch = gdb.selected_inferior().architecture().name()
-        bits = next((b for a, b in SECTION_SIZE_BITS.items() if a in arch),
-                    None)
-        if bits is None:
-            raise gdb.GdbError('lx-gup: unsupported architecture %s' % arch)
-        self.pfn_section_shift = bits - 12	# 4 KiB pages on x86_64
+        if not gpt_enabled():
+            raise gdb.GdbError('gup_pin_tracking is off in this kernel')
+        self.count_mask = (1 << constants.LX_GPT_COUNT_BITS) - 1
+        self.longterm = 1 << constants.LX_GPT_LONGTERM_SHIFT
+        self.pfn_section_shift = (constants.LX_SECTION_SIZE_BITS -
+                                  constants.LX_PAGE_SHIFT)
         self.entry_size = int(gdb.parse_and_eval('page_ext_size'))
         self.offset = int(gdb.parse_and_eval('gup_pin_tracking_ops')['offset'])
         self.stacks = bool(int(gdb.parse_and_eval('gup_pin_tracking_stacks')))
+        fields = {f.name: f.bitpos // 8
+                  for f in gdb.lookup_type('struct gpt_page').fields()}
+        self.state_at = fields['state']
+        self.pinned_at_at = fields['pinned_at']
+        self.stack_at = fields['stack']
+        little = 'little' in gdb.execute('show endian', to_string=True)
+        self.u32 = struct.Struct('<I' if little else '>I')
         self.max_pfn = int(gdb.parse_and_eval('max_pfn'))
         tick_nsec = int(gdb.parse_and_eval('tick_nsec'))
         self.hz = max(1, round(1000000000 / tick_nsec)) if tick_nsec else 1000
@@ -57,7 +58,7 @@ class GupPinState:
         self.now = (((jiffies - initial) & ((1 << 64) - 1)) // self.hz) \
             & 0xffffffff
         ms_type = gdb.lookup_type('struct mem_section')
-        self.per_root = 4096 // ms_type.sizeof \
+        self.per_root = (1 << constants.LX_PAGE_SHIFT) // ms_type.sizeof \
             if constants.LX_CONFIG_SPARSEMEM_EXTREME else 1
         self.mem_section = gdb.parse_and_eval('mem_section')
 
@@ -85,17 +86,21 @@ class GupPinState:
             first = (base + self.entry_size * start) & ((1 << 64) - 1)
             data = bytes(inferior.read_memory(first,
                                               self.entry_size * per_section))
+            u32 = self.u32.unpack_from
             for i in range(per_section):
                 at = i * self.entry_size + self.offset
-                state, pinned_at = struct.unpack_from('<II', data, at)
-                if not state & GPT_COUNT_MASK:
+                state = u32(data, at + self.state_at)[0]
+                if not state & self.count_mask:
                     continue
-                stack = struct.unpack_from('<I', data, at + 8)[0] \
+                pinned_at = u32(data, at + self.pinned_at_at)[0]
+                stack = u32(data, at + self.stack_at)[0] \
                     if self.stacks else 0
                 yield start + i, state, pinned_at, stack
 
     def age(self, pinned_at):
-        return (self.now - pinned_at) & 0xffffffff
+        # gpt_secs(): a signed 32-bit difference, 0 if the pin is newer.
+        secs = (self.now - pinned_at) & 0xffffffff
+        return secs if 0 < secs < (1 << 31) else 0
 
 
 class LxGupPinned(gdb.Command):
@@ -112,8 +117,8 @@ and in stacks mode the last pinner's stack below it."""
         st = GupPinState()
         for pfn, state, pinned_at, stack in st.pages():
             gdb.write('pfn 0x%x pins %d%s age %ds\n' %
-                      (pfn, state & GPT_COUNT_MASK,
-                       ' longterm' if state & GPT_LONGTERM else '',
+                      (pfn, state & st.count_mask,
+                       ' longterm' if state & st.longterm else '',
                        st.age(pinned_at)))
             if stack:
                 handle = gdb.Value(stack).cast(
@@ -139,8 +144,8 @@ from every page's entry."""
         pages = pins = longterm = 0
         for _pfn, state, _at, _stack in st.pages():
             pages += 1
-            pins += state & GPT_COUNT_MASK
-            if state & GPT_LONGTERM:
+            pins += state & st.count_mask
+            if state & st.longterm:
                 longterm += 1
         gdb.write('pinned_pages: %d\npins: %d\nlongterm_pinned_pages: %d\n' %
                   (pages, pins, longterm))
