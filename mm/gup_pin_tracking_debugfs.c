@@ -419,6 +419,11 @@ static unsigned long gpt_folio_sum(struct folio *folio)
 	return sum;
 }
 
+/*
+ * A mismatch is looked at again after 10, 20, 40 ... 640 ms (2.5 s in
+ * all): a long-term pin is counted only once its migration check passes,
+ * which can wait behind memory offlining for hundreds of milliseconds.
+ */
 #define GPT_VERIFY_TRIES	10
 /* At most this many mismatch lines: the output always fits its buffer. */
 #define GPT_VERIFY_LINES	512
@@ -487,8 +492,11 @@ static void gpt_verify_folio(struct gpt_verify *v, unsigned long pfn)
 		struct page *page;
 		bool ok = true;
 
-		if (try)
-			usleep_range(10000, 20000);
+		if (try) {
+			unsigned long us = 10000UL << min(try - 1, 6);
+
+			usleep_range(us, us + us / 2);
+		}
 		get_online_mems();
 		page = pfn_to_online_page(pfn);
 		folio = page ? page_folio(page) : NULL;
