@@ -737,7 +737,6 @@ TEST_F(gpt, gup_test_longterm_held)
 
 /* === A pinned page blocks memory offlining ============================== */
 
-#define NULLB_CFG	"/sys/kernel/config/nullb/gpt_slow"
 #define MEMORY_SYS	"/sys/devices/system/memory/"
 
 static int write_str(const char *path, const char *val)
@@ -764,6 +763,71 @@ static void *slow_read_fn(void *arg)
 
 	sr->ret = pread(sr->fd, sr->buf, page_size, 0);
 	return NULL;
+}
+
+/*
+ * A null_blk device @name (configfs; 6.12 names the disk after the
+ * directory) whose reads complete @nsec nanoseconds after submission,
+ * opened for O_DIRECT reads: a read from it holds its pins that long.
+ * Returns the fd, or -1.
+ */
+static int slow_nullb_open(const char *name, const char *nsec)
+{
+	char cfg[128], attr[160], dev[64];
+	int i;
+
+	snprintf(cfg, sizeof(cfg), "/sys/kernel/config/nullb/%s", name);
+	mkdir(cfg, 0755);
+	snprintf(attr, sizeof(attr), "%s/irqmode", cfg);
+	if (write_str(attr, "2"))
+		return -1;
+	snprintf(attr, sizeof(attr), "%s/completion_nsec", cfg);
+	if (write_str(attr, nsec))
+		return -1;
+	snprintf(attr, sizeof(attr), "%s/power", cfg);
+	if (write_str(attr, "1"))
+		return -1;
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	for (i = 0; i < 100 && access(dev, F_OK); i++)
+		usleep(10000);
+	return open(dev, O_RDONLY | O_DIRECT);
+}
+
+static void slow_nullb_remove(const char *name)
+{
+	char cfg[128], attr[160];
+
+	snprintf(cfg, sizeof(cfg), "/sys/kernel/config/nullb/%s", name);
+	snprintf(attr, sizeof(attr), "%s/power", cfg);
+	write_str(attr, "0");
+	rmdir(cfg);
+}
+
+/* Does the kernel command line hold @param? */
+static int cmdline_has(const char *param)
+{
+	char *cmdline = read_file("/proc/cmdline");
+	int found = cmdline && strstr(cmdline, param);
+
+	free(cmdline);
+	return found;
+}
+
+/* Wait up to a second for @pfn to show @pins pins in pinned; 0 once it does. */
+static int wait_pinned(unsigned long pfn, long pins)
+{
+	int i, lt;
+
+	for (i = 0; i < 100; i++) {
+		char *pinned = read_file(GPT_DIR "pinned");
+		long n = pinned ? pinned_entry(pinned, pfn, &lt) : -1;
+
+		free(pinned);
+		if (n == pins)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
 }
 
 #define BUF_PAGES	4096
@@ -881,18 +945,14 @@ TEST_F(gpt, offline_blocked_by_pin)
 {
 	unsigned long pfn = 0, block, block_pages, last, tried[OFFLINE_TRIES];
 	char path[256], state[256], needle[160];
-	char *cmdline, *pinned, *bs, *zones, *area, *failures, *line;
-	int lt, held, i, k, t, ntried = 0, stacks;
+	char *pinned, *bs, *zones, *area, *failures, *line;
+	int held, i, k, t, ntried = 0, stacks;
 	long blocked0, stack0;
 	struct slow_read sr = { 0 };
 	pthread_t thread;
 	pid_t pid;
 
-	cmdline = read_file("/proc/cmdline");
-	ASSERT_NE(NULL, cmdline);
-	lt = !!strstr(cmdline, "movablecore=");
-	free(cmdline);
-	if (!lt)
+	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test offlining");
 	if (access(MEMORY_SYS "block_size_bytes", R_OK) ||
 	    access("/sys/kernel/config/nullb", F_OK))
@@ -905,15 +965,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 	stack0 = kmsg_count("page last pinned by:");
 
 	/* A null_blk device whose reads complete after 3 s. */
-	mkdir(NULLB_CFG, 0755);
-	ASSERT_EQ(0, write_str(NULLB_CFG "/irqmode", "2"));
-	ASSERT_EQ(0, write_str(NULLB_CFG "/completion_nsec", "3000000000"));
-	ASSERT_EQ(0, write_str(NULLB_CFG "/power", "1"));
-	/* 6.12 names the disk after the configfs directory. */
-	snprintf(path, sizeof(path), "/dev/gpt_slow");
-	for (i = 0; i < 100 && access(path, F_OK); i++)
-		usleep(10000);
-	sr.fd = open(path, O_RDONLY | O_DIRECT);
+	sr.fd = slow_nullb_open("gpt_slow", "3000000000");
 	ASSERT_LE(0, sr.fd);
 
 	bs = read_file(MEMORY_SYS "block_size_bytes");
@@ -952,16 +1004,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 		tried[ntried++] = block;
 
 		ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
-		for (i = 0; i < 100; i++) {
-			pinned = read_file(GPT_DIR "pinned");
-			ASSERT_NE(NULL, pinned);
-			held = pinned_entry(pinned, pfn, &lt) == 1;
-			free(pinned);
-			if (held)
-				break;
-			usleep(10000);
-		}
-		ASSERT_LT(i, 100);
+		ASSERT_EQ(0, wait_pinned(pfn, 1));
 
 		/* Offlining retries until a fatal signal: kill it after 2 s. */
 		snprintf(state, sizeof(state), MEMORY_SYS "memory%lu/state",
@@ -1044,16 +1087,13 @@ TEST_F(gpt, offline_blocked_by_pin)
 	}
 	close(sr.fd);
 	munmap(area, BUF_PAGES * page_size);
-	write_str(NULLB_CFG "/power", "0");
-	rmdir(NULLB_CFG);
+	slow_nullb_remove("gpt_slow");
 	if (!sr.buf || t == OFFLINE_TRIES)
 		SKIP(return, "no movable block of the buffer could be tried (%d refused at once)",
 		     ntried);
 }
 
 /* === Two iovecs in one page, in flight ================================== */
-
-#define NULLB_SAME	"/sys/kernel/config/nullb/gpt_same"
 
 struct slow_readv {
 	int fd;
@@ -1100,13 +1140,7 @@ TEST_F(gpt, readv_same_page_thp_in_flight)
 	pfn1 = pfn_of(buf + page_size);
 	pfn5 = pfn_of(buf + 5 * page_size);
 
-	mkdir(NULLB_SAME, 0755);
-	ASSERT_EQ(0, write_str(NULLB_SAME "/irqmode", "2"));
-	ASSERT_EQ(0, write_str(NULLB_SAME "/completion_nsec", "2000000000"));
-	ASSERT_EQ(0, write_str(NULLB_SAME "/power", "1"));
-	for (i = 0; i < 100 && access("/dev/gpt_same", F_OK); i++)
-		usleep(10000);
-	sr.fd = open("/dev/gpt_same", O_RDONLY | O_DIRECT);
+	sr.fd = slow_nullb_open("gpt_same", "2000000000");
 	ASSERT_LE(0, sr.fd);
 	sr.iov[0].iov_base = buf + 5 * page_size;
 	sr.iov[0].iov_len = 512;
@@ -1139,8 +1173,7 @@ TEST_F(gpt, readv_same_page_thp_in_flight)
 	EXPECT_EQ(1, pinned_entry(pinned, pfn1, &lt));
 	free(pinned);
 	close(sr.fd);
-	write_str(NULLB_SAME "/power", "0");
-	rmdir(NULLB_SAME);
+	slow_nullb_remove("gpt_same");
 	ASSERT_EQ(0, uring_unregister(ring));
 	close(ring);
 	munmap(buf, size);
@@ -1638,7 +1671,6 @@ TEST_F(gpt, stress)
 
 /* === Stale short-term pins ============================================== */
 
-#define NULLB_STALE	"/sys/kernel/config/nullb/gpt_stale"
 #define STALE_SECS	GPT_DIR "stale_secs"
 #define STALE_MSG	"gup_pin_tracking: short-term pin held "
 
@@ -1672,13 +1704,7 @@ TEST_F(gpt, stale_short_term_pin)
 	EXPECT_EQ(0, stat_of(stats, "stale_secs"));
 	free(stats);
 
-	mkdir(NULLB_STALE, 0755);
-	ASSERT_EQ(0, write_str(NULLB_STALE "/irqmode", "2"));
-	ASSERT_EQ(0, write_str(NULLB_STALE "/completion_nsec", "3500000000"));
-	ASSERT_EQ(0, write_str(NULLB_STALE "/power", "1"));
-	for (i = 0; i < 100 && access("/dev/gpt_stale", F_OK); i++)
-		usleep(10000);
-	sr.fd = open("/dev/gpt_stale", O_RDONLY | O_DIRECT);
+	sr.fd = slow_nullb_open("gpt_stale", "3500000000");
 	ASSERT_LE(0, sr.fd);
 	buf = map_anon(page_size, page_size, 0);
 	ubuf = map_anon(4 * page_size, page_size, 0);
@@ -1747,8 +1773,7 @@ TEST_F(gpt, stale_short_term_pin)
 		close(ring);
 	}
 	close(sr.fd);
-	write_str(NULLB_STALE "/power", "0");
-	rmdir(NULLB_STALE);
+	slow_nullb_remove("gpt_stale");
 	munmap(buf, page_size);
 	munmap(ubuf, 4 * page_size);
 }
@@ -1953,8 +1978,6 @@ static char *movable_page(char *area, int npages, unsigned long block_pages)
 	return NULL;
 }
 
-#define NULLB_LT	"/sys/kernel/config/nullb/gpt_lt"
-
 /*
  * A FOLL_LONGTERM pin must first move a page out of ZONE_MOVABLE; an
  * O_DIRECT read in flight holds a short-term pin on it, so registering the
@@ -1964,18 +1987,14 @@ static char *movable_page(char *area, int npages, unsigned long block_pages)
  */
 TEST_F(gpt, longterm_pin_blocked)
 {
-	char *cmdline, *bs, *area, *out, *rec, want[128];
+	char *bs, *area, *out, *rec, want[128];
 	unsigned long block_pages, pfn;
 	struct slow_read sr = { 0 };
-	int ring, i, ok, held, lt, stacks;
+	int ring, stacks;
 	long before, after;
 	pthread_t thread;
 
-	cmdline = read_file("/proc/cmdline");
-	ASSERT_NE(NULL, cmdline);
-	ok = !!strstr(cmdline, "movablecore=");
-	free(cmdline);
-	if (!ok)
+	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test long-term pins");
 	if (access("/sys/kernel/config/nullb", F_OK) ||
 	    access(GPT_DIR "failures", R_OK))
@@ -1998,27 +2017,11 @@ TEST_F(gpt, longterm_pin_blocked)
 		SKIP(return, "no page of the buffer in ZONE_MOVABLE");
 	pfn = pfn_of(sr.buf);
 
-	mkdir(NULLB_LT, 0755);
-	ASSERT_EQ(0, write_str(NULLB_LT "/irqmode", "2"));
-	ASSERT_EQ(0, write_str(NULLB_LT "/completion_nsec", "3000000000"));
-	ASSERT_EQ(0, write_str(NULLB_LT "/power", "1"));
-	for (i = 0; i < 100 && access("/dev/gpt_lt", F_OK); i++)
-		usleep(10000);
-	sr.fd = open("/dev/gpt_lt", O_RDONLY | O_DIRECT);
+	sr.fd = slow_nullb_open("gpt_lt", "3000000000");
 	ASSERT_LE(0, sr.fd);
 	before = kmsg_count("longterm pin: migration blocked by pinned pfn");
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
-	for (i = 0; i < 100; i++) {
-		char *pinned = read_file(GPT_DIR "pinned");
-
-		ASSERT_NE(NULL, pinned);
-		held = pinned_entry(pinned, pfn, &lt) == 1;
-		free(pinned);
-		if (held)
-			break;
-		usleep(10000);
-	}
-	ASSERT_LT(i, 100);
+	ASSERT_EQ(0, wait_pinned(pfn, 1));
 
 	EXPECT_NE(0, uring_register(ring, sr.buf, page_size));
 	out = read_file(GPT_DIR "failures");
@@ -2051,8 +2054,7 @@ TEST_F(gpt, longterm_pin_blocked)
 	close(ring);
 	close(sr.fd);
 	munmap(area, 64 * page_size);
-	write_str(NULLB_LT "/power", "0");
-	rmdir(NULLB_LT);
+	slow_nullb_remove("gpt_lt");
 }
 
 /*
@@ -2065,18 +2067,14 @@ TEST_F(gpt, udmabuf_pin_blocked)
 {
 	const long npages = 64;
 	struct udmabuf_create create = { 0 };
-	char *cmdline, *bs, *map, *out, *rec, want[128];
+	char *bs, *map, *out, *rec, want[128];
 	unsigned long block_pages, pfn;
 	struct slow_read sr = { 0 };
-	int memfd, dev, buf, i, held, lt, stacks;
+	int memfd, dev, buf, lt, stacks;
 	struct gpt_stats now;
 	pthread_t thread;
 
-	cmdline = read_file("/proc/cmdline");
-	ASSERT_NE(NULL, cmdline);
-	held = !!strstr(cmdline, "movablecore=");
-	free(cmdline);
-	if (!held)
+	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test long-term pins");
 	if (access("/sys/kernel/config/nullb", F_OK) ||
 	    access(GPT_DIR "failures", R_OK))
@@ -2105,25 +2103,10 @@ TEST_F(gpt, udmabuf_pin_blocked)
 		SKIP(return, "no page of the memfd in ZONE_MOVABLE");
 	pfn = pfn_of(sr.buf);
 
-	mkdir(NULLB_LT, 0755);
-	ASSERT_EQ(0, write_str(NULLB_LT "/irqmode", "2"));
-	ASSERT_EQ(0, write_str(NULLB_LT "/completion_nsec", "3000000000"));
-	ASSERT_EQ(0, write_str(NULLB_LT "/power", "1"));
-	for (i = 0; i < 100 && access("/dev/gpt_lt", F_OK); i++)
-		usleep(10000);
-	sr.fd = open("/dev/gpt_lt", O_RDONLY | O_DIRECT);
+	sr.fd = slow_nullb_open("gpt_lt", "3000000000");
 	ASSERT_LE(0, sr.fd);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
-	for (i = 0; i < 100; i++) {
-		out = read_file(GPT_DIR "pinned");
-		ASSERT_NE(NULL, out);
-		held = pinned_entry(out, pfn, &lt) == 1;
-		free(out);
-		if (held)
-			break;
-		usleep(10000);
-	}
-	ASSERT_LT(i, 100);
+	ASSERT_EQ(0, wait_pinned(pfn, 1));
 
 	create.memfd = memfd;
 	create.offset = (sr.buf - map) / page_size * page_size;
@@ -2164,8 +2147,7 @@ TEST_F(gpt, udmabuf_pin_blocked)
 	munmap(map, npages * page_size);
 	close(memfd);
 	close(dev);
-	write_str(NULLB_LT "/power", "0");
-	rmdir(NULLB_LT);
+	slow_nullb_remove("gpt_lt");
 }
 
 /* Offline @block in a child; 1 if it was still trying after 2 s. */
@@ -2200,17 +2182,13 @@ static int offline_blocked(unsigned long block)
  */
 TEST_F(gpt, offline_blocked_by_reference)
 {
-	char *cmdline, *bs, *area, *out, *stats, want[64];
+	char *bs, *area, *out, *stats, want[64];
 	unsigned long block_pages, pfn, last, tried[OFFLINE_TRIES];
 	int pipefd[2], ok, t, i, k, done = 0;
 	long other0, other1;
 	struct iovec iov;
 
-	cmdline = read_file("/proc/cmdline");
-	ASSERT_NE(NULL, cmdline);
-	ok = !!strstr(cmdline, "movablecore=");
-	free(cmdline);
-	if (!ok)
+	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test offlining");
 	bs = read_file(MEMORY_SYS "block_size_bytes");
 	ASSERT_NE(NULL, bs);
@@ -2273,7 +2251,6 @@ TEST_F(gpt, offline_blocked_by_reference)
 
 #define CMA_DIR		"/sys/kernel/debug/cma/"
 #define GIGANTIC_NR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
-#define NULLB_CMA	"/sys/kernel/config/nullb/gpt_cma"
 #define CMA_CHUNK	(8UL << 20)
 #define CMA_CHUNKS	512
 #define CMA_BLOCKED	"alloc_contig_range: migration blocked by pinned pfn"
@@ -2370,14 +2347,10 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 	struct slow_read sr = { 0 };
 	char want[160], path[128], *s, *rec;
 	long logged0, pinned0, pinned1;
-	int i, held, lt, stacks;
+	int stacks;
 	pthread_t thread;
 
-	s = read_file("/proc/cmdline");
-	ASSERT_NE(NULL, s);
-	held = !!strstr(s, param);
-	free(s);
-	if (!held)
+	if (!cmdline_has(param))
 		SKIP(return, "boot with %s to test CMA", param);
 	base = cma_value(area, "base_pfn");
 	count = cma_value(area, "count");
@@ -2399,25 +2372,10 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 	TH_LOG("CMA area %s: pfn 0x%lx + %lu pages; pinned pfn 0x%lx", area,
 	       base, count, pfn);
 
-	mkdir(NULLB_CMA, 0755);
-	ASSERT_EQ(0, write_str(NULLB_CMA "/irqmode", "2"));
-	ASSERT_EQ(0, write_str(NULLB_CMA "/completion_nsec", "4000000000"));
-	ASSERT_EQ(0, write_str(NULLB_CMA "/power", "1"));
-	for (i = 0; i < 100 && access("/dev/gpt_cma", F_OK); i++)
-		usleep(10000);
-	sr.fd = open("/dev/gpt_cma", O_RDONLY | O_DIRECT);
+	sr.fd = slow_nullb_open("gpt_cma", "4000000000");
 	ASSERT_LE(0, sr.fd);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
-	for (i = 0; i < 100; i++) {
-		s = read_file(GPT_DIR "pinned");
-		ASSERT_NE(NULL, s);
-		held = pinned_entry(s, pfn, &lt) == 1;
-		free(s);
-		if (held)
-			break;
-		usleep(10000);
-	}
-	ASSERT_LT(i, 100);
+	ASSERT_EQ(0, wait_pinned(pfn, 1));
 
 	logged0 = kmsg_count(CMA_BLOCKED);
 	s = read_file(GPT_DIR "stats");
@@ -2488,8 +2446,7 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 		write_str(GIGANTIC_NR, "0");
 	close(sr.fd);
 	munmap(sr.buf, page_size);
-	write_str(NULLB_CMA "/power", "0");
-	rmdir(NULLB_CMA);
+	slow_nullb_remove("gpt_cma");
 }
 
 /* cma=: an allocation of the whole area (debugfs cma/reserved/alloc). */
