@@ -813,6 +813,26 @@ static int cmdline_has(const char *param)
 	return found;
 }
 
+/* Pages per memory block (hotplug granularity); 0 without hotplug. */
+static unsigned long memory_block_pages(void)
+{
+	char *bs = read_file(MEMORY_SYS "block_size_bytes");
+	unsigned long pages = bs ? strtoul(bs, NULL, 16) / page_size : 0;
+
+	free(bs);
+	return pages;
+}
+
+/* Is the tracker in stacks mode (pid, comm and stacks in its reports)? */
+static int stacks_mode(void)
+{
+	char *stats = read_file(GPT_DIR "stats");
+	int stacks = stats && stat_of(stats, "stacks") == 1;
+
+	free(stats);
+	return stacks;
+}
+
 /* Wait up to a second for @pfn to show @pins pins in pinned; 0 once it does. */
 static int wait_pinned(unsigned long pfn, long pins)
 {
@@ -945,7 +965,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 {
 	unsigned long pfn = 0, block, block_pages, last, tried[OFFLINE_TRIES];
 	char path[256], state[256], needle[160];
-	char *pinned, *bs, *zones, *area, *failures, *line;
+	char *pinned, *zones, *area, *failures, *line;
 	int held, i, k, t, ntried = 0, stacks;
 	long blocked0, stack0;
 	struct slow_read sr = { 0 };
@@ -957,10 +977,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 	if (access(MEMORY_SYS "block_size_bytes", R_OK) ||
 	    access("/sys/kernel/config/nullb", F_OK))
 		SKIP(return, "no memory hotplug or null_blk configfs");
-	pinned = read_file(GPT_DIR "stats");
-	ASSERT_NE(NULL, pinned);
-	stacks = stat_of(pinned, "stacks") == 1;
-	free(pinned);
+	stacks = stacks_mode();
 	blocked0 = kmsg_count("migration blocked by pinned pfn");
 	stack0 = kmsg_count("page last pinned by:");
 
@@ -968,10 +985,8 @@ TEST_F(gpt, offline_blocked_by_pin)
 	sr.fd = slow_nullb_open("gpt_slow", "3000000000");
 	ASSERT_LE(0, sr.fd);
 
-	bs = read_file(MEMORY_SYS "block_size_bytes");
-	ASSERT_NE(NULL, bs);
-	block_pages = strtoul(bs, NULL, 16) / page_size;
-	free(bs);
+	block_pages = memory_block_pages();
+	ASSERT_LT(0, block_pages);
 	last = last_memory_block();
 	area = map_anon(BUF_PAGES * page_size, page_size, 0);
 	ASSERT_NE(NULL, area);
@@ -1853,15 +1868,12 @@ struct gpt_clone_args {
  */
 TEST_F(gpt, pid_reuse)
 {
-	char *stats, *map, line[256], want[96], comm[32];
+	char *map, line[256], want[96], comm[32];
 	int sv[2], memfd, buf, status, i, stacks;
 	pid_t child, imp;
 	unsigned long pfn;
 
-	stats = read_file(GPT_DIR "stats");
-	ASSERT_NE(NULL, stats);
-	stacks = stat_of(stats, "stacks") == 1;
-	free(stats);
+	stacks = stacks_mode();
 	if (!stacks)
 		SKIP(return, "boot with gup_pin_tracking=stacks");
 	if (access("/dev/udmabuf", R_OK | W_OK))
@@ -1987,7 +1999,7 @@ static char *movable_page(char *area, int npages, unsigned long block_pages)
  */
 TEST_F(gpt, longterm_pin_blocked)
 {
-	char *bs, *area, *out, *rec, want[128];
+	char *area, *out, *rec, want[128];
 	unsigned long block_pages, pfn;
 	struct slow_read sr = { 0 };
 	int ring, stacks;
@@ -2002,14 +2014,9 @@ TEST_F(gpt, longterm_pin_blocked)
 	ring = uring_setup();
 	if (ring < 0)
 		SKIP(return, "io_uring_setup: %s", strerror(errno));
-	out = read_file(GPT_DIR "stats");
-	ASSERT_NE(NULL, out);
-	stacks = stat_of(out, "stacks") == 1;
-	free(out);
-	bs = read_file(MEMORY_SYS "block_size_bytes");
-	ASSERT_NE(NULL, bs);
-	block_pages = strtoul(bs, NULL, 16) / page_size;
-	free(bs);
+	stacks = stacks_mode();
+	block_pages = memory_block_pages();
+	ASSERT_LT(0, block_pages);
 	area = map_anon(64 * page_size, page_size, 0);
 	ASSERT_NE(NULL, area);
 	sr.buf = movable_page(area, 64, block_pages);
@@ -2067,7 +2074,7 @@ TEST_F(gpt, udmabuf_pin_blocked)
 {
 	const long npages = 64;
 	struct udmabuf_create create = { 0 };
-	char *bs, *map, *out, *rec, want[128];
+	char *map, *out, *rec, want[128];
 	unsigned long block_pages, pfn;
 	struct slow_read sr = { 0 };
 	int memfd, dev, buf, lt, stacks;
@@ -2082,14 +2089,9 @@ TEST_F(gpt, udmabuf_pin_blocked)
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0)
 		SKIP(return, "/dev/udmabuf: %s", strerror(errno));
-	out = read_file(GPT_DIR "stats");
-	ASSERT_NE(NULL, out);
-	stacks = stat_of(out, "stacks") == 1;
-	free(out);
-	bs = read_file(MEMORY_SYS "block_size_bytes");
-	ASSERT_NE(NULL, bs);
-	block_pages = strtoul(bs, NULL, 16) / page_size;
-	free(bs);
+	stacks = stacks_mode();
+	block_pages = memory_block_pages();
+	ASSERT_LT(0, block_pages);
 	memfd = memfd_create("gpt", MFD_ALLOW_SEALING);
 	ASSERT_LE(0, memfd);
 	ASSERT_EQ(0, ftruncate(memfd, npages * page_size));
@@ -2182,7 +2184,7 @@ static int offline_blocked(unsigned long block)
  */
 TEST_F(gpt, offline_blocked_by_reference)
 {
-	char *bs, *area, *out, *stats, want[64];
+	char *area, *out, *stats, want[64];
 	unsigned long block_pages, pfn, last, tried[OFFLINE_TRIES];
 	int pipefd[2], ok, t, i, k, done = 0;
 	long other0, other1;
@@ -2190,10 +2192,8 @@ TEST_F(gpt, offline_blocked_by_reference)
 
 	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test offlining");
-	bs = read_file(MEMORY_SYS "block_size_bytes");
-	ASSERT_NE(NULL, bs);
-	block_pages = strtoul(bs, NULL, 16) / page_size;
-	free(bs);
+	block_pages = memory_block_pages();
+	ASSERT_LT(0, block_pages);
 	last = last_memory_block();
 	area = map_anon(BUF_PAGES * page_size, page_size, 0);
 	ASSERT_NE(NULL, area);
@@ -2361,10 +2361,7 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 		SKIP(return, "no 1 GiB hugetlb pages");
 	if (access("/sys/kernel/config/nullb", F_OK))
 		SKIP(return, "no null_blk configfs");
-	s = read_file(GPT_DIR "stats");
-	ASSERT_NE(NULL, s);
-	stacks = stat_of(s, "stacks") == 1;
-	free(s);
+	stacks = stacks_mode();
 	sr.buf = cma_user_page(base, count);
 	if (!sr.buf)
 		SKIP(return, "no page of user memory in CMA area %s", area);
