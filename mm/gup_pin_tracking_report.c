@@ -554,9 +554,9 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
  *
  * Each folio of the range that holds a tracked pin is counted in
  * migrate_failures_pinned and its pinned pages are recorded, as by
- * __gup_pin_track_migrate_failed(). A
- * busy range is not a failed folio: one with no pin counts nothing (the
- * folios that failed to migrate were counted in migrate_failures_other).
+ * __gup_pin_track_migrate_failed(). A busy range is not a failed folio: one
+ * with no pin counts nothing (the folios that failed to migrate were
+ * counted in migrate_failures_other).
  *
  * Context: Process context, may sleep.
  */
