@@ -45,9 +45,12 @@
  * @len: Size of @comm.
  *
  * The thread group with that id now is named only if it is the one that
- * pinned: it must have started no later than the pin (give or take the
- * second of the two clocks) and its start time must match the entry's tag.
- * A process that took the number after the pinner exited is not named.
+ * pinned: it must be older than the pin (give or take a second) and its
+ * start time must match the entry's tag. A process that took the number
+ * after the pinner exited is not named. The two ages are taken each on its
+ * own clock (start_time is ktime, gpt_now() jiffies): how far the clocks
+ * drifted apart since boot does not count (compared as times since boot,
+ * an i386 TCG guest named its own live pinner "-").
  *
  * Context: Any context but hard interrupt; not under a bucket lock.
  * Return: 0, or -ESRCH (and "-" in @comm) if the pinner is gone.
@@ -62,8 +65,8 @@ int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len)
 	task = pid_task(find_pid_ns(gpt_tgid(tgid), &init_pid_ns),
 			PIDTYPE_TGID);
 	if (task && gpt_birth(task) == tgid >> GPT_TGID_BITS &&
-	    div_u64(task->group_leader->start_time, NSEC_PER_SEC) <=
-	    (u64)pinned_at + 1) {
+	    div_u64(ktime_get_ns() - task->group_leader->start_time,
+		    NSEC_PER_SEC) + 1 >= gpt_age_secs(pinned_at)) {
 		__get_task_comm(comm, len, task);
 		ret = 0;
 	}
