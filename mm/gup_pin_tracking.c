@@ -47,15 +47,15 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(mm_gup_pin_misuse);
 
 /* === Boot switch ========================================================== */
 
-enum gpt_mode {
-	GPT_MODE_OFF,
-	GPT_MODE_ON,
-	GPT_MODE_STACKS,
+enum pintrack_mode {
+	PINTRACK_MODE_OFF,
+	PINTRACK_MODE_ON,
+	PINTRACK_MODE_STACKS,
 };
 
-static int gpt_boot_mode __initdata =
+static int pintrack_boot_mode __initdata =
 	IS_ENABLED(CONFIG_GUP_PIN_TRACKING_ENABLE_DEFAULT) ?
-	GPT_MODE_ON : GPT_MODE_OFF;
+	PINTRACK_MODE_ON : PINTRACK_MODE_OFF;
 
 bool gup_pin_tracking_stacks __read_mostly;
 
@@ -65,16 +65,16 @@ EXPORT_SYMBOL_GPL(gup_pin_tracking_key);
 static int __init early_gup_pin_tracking_param(char *buf)
 {
 	if (buf && !strcmp(buf, "off")) {
-		gpt_boot_mode = GPT_MODE_OFF;
+		pintrack_boot_mode = PINTRACK_MODE_OFF;
 	} else if (buf && !strcmp(buf, "on")) {
-		gpt_boot_mode = GPT_MODE_ON;
+		pintrack_boot_mode = PINTRACK_MODE_ON;
 	} else if (buf && !strcmp(buf, "stacks")) {
-		gpt_boot_mode = GPT_MODE_STACKS;
+		pintrack_boot_mode = PINTRACK_MODE_STACKS;
 		stack_depot_request_early_init();
 	} else {
 		pr_err("invalid value '%s' for gup_pin_tracking= (expected off, on or stacks), tracking stays off\n",
 		       buf ? buf : "");
-		gpt_boot_mode = GPT_MODE_OFF;
+		pintrack_boot_mode = PINTRACK_MODE_OFF;
 	}
 	return 0;
 }
@@ -83,18 +83,18 @@ early_param("gup_pin_tracking", early_gup_pin_tracking_param);
 static bool __init need_gup_pin_tracking(void)
 {
 	/* Only the "stacks" mode pays for the stack handle. */
-	if (gpt_boot_mode == GPT_MODE_STACKS)
-		gup_pin_tracking_ops.size = GPT_PAGE_SIZE_STACKS;
+	if (pintrack_boot_mode == PINTRACK_MODE_STACKS)
+		gup_pin_tracking_ops.size = PINTRACK_PAGE_SIZE_STACKS;
 	else
-		gup_pin_tracking_ops.size = GPT_PAGE_SIZE_ON;
-	return gpt_boot_mode != GPT_MODE_OFF;
+		gup_pin_tracking_ops.size = PINTRACK_PAGE_SIZE_ON;
+	return pintrack_boot_mode != PINTRACK_MODE_OFF;
 }
 
 /* === Hashed locks ========================================================= */
 
 /*
  * The count of a page is updated under one of an array of spinlocks, chosen by
- * hashing the number of the naturally aligned chunk of 2^GPT_CHUNK_ORDER pages
+ * hashing the number of the naturally aligned chunk of 2^PINTRACK_CHUNK_ORDER pages
  * (2 MiB with 4 KiB pages) that holds the pfn. Hashing the chunk rather than
  * the pfn lets a run of consecutive pages (a PMD-mapped THP, the pages of one
  * folio in a pin array, a bio segment) be updated under one lock acquisition,
@@ -104,35 +104,35 @@ static bool __init need_gup_pin_tracking(void)
  * unpins from interrupt context. They never nest; the failures record's lock
  * (gup_pin_tracking_report.c) nests inside one.
  */
-#define GPT_MIN_LOCKS		16U
-#define GPT_MAX_LOCKS		4096U
+#define PINTRACK_MIN_LOCKS		16U
+#define PINTRACK_MAX_LOCKS		4096U
 
-struct gpt_bucket *gpt_buckets __read_mostly;
+struct pintrack_bucket *pintrack_buckets __read_mostly;
 unsigned int gup_pin_tracking_lock_bits __read_mostly;
-unsigned int gpt_lock_shift __read_mostly;
+unsigned int pintrack_lock_shift __read_mostly;
 
 /* === Counters ============================================================ */
 
-const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS] = {
-	[GPT_PINNED_PAGES]	= "pinned_pages",
-	[GPT_PINS]		= "pins",
-	[GPT_LONGTERM_PAGES]	= "longterm_pinned_pages",
-	[GPT_PINS_TOTAL]	= "pins_total",
-	[GPT_UNPINS_TOTAL]	= "unpins_total",
-	[GPT_ERRORS]		= "errors",
-	[GPT_STALE_REPORTS]	= "stale_reports",
-	[GPT_MIGRATE_PINNED]	= "migrate_failures_pinned",
-	[GPT_MIGRATE_OTHER]	= "migrate_failures_other",
-	[GPT_FAILURES_DROPPED]	= "failures_dropped",
+const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS] = {
+	[PINTRACK_PINNED_PAGES]	= "pinned_pages",
+	[PINTRACK_PINS]		= "pins",
+	[PINTRACK_LONGTERM_PAGES]	= "longterm_pinned_pages",
+	[PINTRACK_PINS_TOTAL]	= "pins_total",
+	[PINTRACK_UNPINS_TOTAL]	= "unpins_total",
+	[PINTRACK_ERRORS]		= "errors",
+	[PINTRACK_STALE_REPORTS]	= "stale_reports",
+	[PINTRACK_MIGRATE_PINNED]	= "migrate_failures_pinned",
+	[PINTRACK_MIGRATE_OTHER]	= "migrate_failures_other",
+	[PINTRACK_FAILURES_DROPPED]	= "failures_dropped",
 };
 
-static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == GPT_NR_COUNTERS);
+static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == PINTRACK_NR_COUNTERS);
 
-static DEFINE_PER_CPU(long, gpt_counters[GPT_NR_COUNTERS]);
+static DEFINE_PER_CPU(long, pintrack_counters[PINTRACK_NR_COUNTERS]);
 
 /**
  * gup_pin_tracking_counter() - Sum of one counter over all CPUs.
- * @idx: The counter, an enum gpt_counter.
+ * @idx: The counter, an enum pintrack_counter.
  *
  * Context: Any context.
  * Return: The sum, 0 for an unknown counter.
@@ -142,24 +142,24 @@ long gup_pin_tracking_counter(unsigned int idx)
 	long sum = 0;
 	int cpu;
 
-	if (WARN_ON_ONCE(idx >= GPT_NR_COUNTERS))
+	if (WARN_ON_ONCE(idx >= PINTRACK_NR_COUNTERS))
 		return 0;
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(gpt_counters[idx], cpu);
+		sum += per_cpu(pintrack_counters[idx], cpu);
 	return sum;
 }
 
 /**
  * gup_pin_tracking_count() - Add to one counter.
- * @idx: The counter, an enum gpt_counter.
+ * @idx: The counter, an enum pintrack_counter.
  * @n: What to add.
  *
  * Context: Any context.
  */
 void gup_pin_tracking_count(unsigned int idx, long n)
 {
-	if (!WARN_ON_ONCE(idx >= GPT_NR_COUNTERS))
-		this_cpu_add(gpt_counters[idx], n);
+	if (!WARN_ON_ONCE(idx >= PINTRACK_NR_COUNTERS))
+		this_cpu_add(pintrack_counters[idx], n);
 }
 
 /* The names of enum gup_pin_misuse, from the list the trace event uses. */
@@ -178,14 +178,14 @@ static_assert(ARRAY_SIZE(gup_pin_tracking_misuse_names) == GUP_PIN_NR_MISUSE);
  * Counter changes of one hook call, added to the counters once. Only
  * always-inline code touches it, so it lives in registers.
  */
-struct gpt_delta {
+struct pintrack_delta {
 	int pages;	/* pages whose count left zero (negative: went back) */
 	int pins;	/* pins added (negative: dropped) */
 	int longterm;	/* pages that became long-term pinned (or stopped) */
 };
 
-static __always_inline void gpt_delta_add(struct gpt_delta *d,
-					  struct gpt_delta more)
+static __always_inline void pintrack_delta_add(struct pintrack_delta *d,
+					       struct pintrack_delta more)
 {
 	d->pages += more.pages;
 	d->pins += more.pins;
@@ -196,10 +196,10 @@ static __always_inline void gpt_delta_add(struct gpt_delta *d,
  * What the slow paths of a hook call leave for after its locks are
  * dropped; the hot paths only clear and test @pending.
  */
-#define GPT_OUT_ERRORS		BIT(0)	/* @errors is set */
-#define GPT_OUT_REPORT		BIT(1)	/* @what, @pfn, @stack: report them */
+#define PINTRACK_OUT_ERRORS		BIT(0)	/* @errors is set */
+#define PINTRACK_OUT_REPORT		BIT(1)	/* @what, @pfn, @stack: report them */
 
-struct gpt_out {
+struct pintrack_out {
 	unsigned int pending;
 	int errors;			/* misuse seen */
 	enum gup_pin_misuse what;	/* the first one worth a report */
@@ -208,10 +208,10 @@ struct gpt_out {
 };
 
 /* What a hook call did, for the pins_total and unpins_total counters. */
-enum gpt_event {
-	GPT_EV_PIN,		/* every pin added counts in pins_total */
-	GPT_EV_UNPIN,		/* every pin dropped counts in unpins_total */
-	GPT_EV_FREE,		/* pins dropped by a free are not unpins */
+enum pintrack_event {
+	PINTRACK_EV_PIN,		/* every pin added counts in pins_total */
+	PINTRACK_EV_UNPIN,		/* every pin dropped counts in unpins_total */
+	PINTRACK_EV_FREE,		/* pins dropped by a free are not unpins */
 };
 
 /* === Stacks =============================================================== */
@@ -222,45 +222,45 @@ enum gpt_event {
  * entry point reach the caller that matters (io_sqe_buffer_register, the
  * bio's direct I/O, the driver) at half the cost of 16.
  */
-#define GPT_STACK_DEPTH		8
+#define PINTRACK_STACK_DEPTH		8
 
-static depot_stack_handle_t gpt_failure_handle __read_mostly;
+static depot_stack_handle_t pintrack_failure_handle __read_mostly;
 
 /*
  * Saved once per pin call, not per page. stack_depot_save() may allocate with
  * GFP_NOWAIT, but the page allocator never pins, so this cannot recurse into
  * the tracker and needs no guard (unlike page_owner).
  */
-static noinline depot_stack_handle_t gpt_save_stack(gfp_t gfp)
+static noinline depot_stack_handle_t pintrack_save_stack(gfp_t gfp)
 {
-	unsigned long entries[GPT_STACK_DEPTH];
+	unsigned long entries[PINTRACK_STACK_DEPTH];
 	depot_stack_handle_t handle;
 	unsigned int nr;
 
 	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
 	handle = stack_depot_save(entries, nr, gfp);
-	return handle ? handle : gpt_failure_handle;
+	return handle ? handle : pintrack_failure_handle;
 }
 
 /*
  * The pinner in stacks mode: the thread group id, and above it a tag of the
- * thread group's start time (see struct gpt_page).
+ * thread group's start time (see struct pintrack_page).
  */
-static u32 gpt_pinner(void)
+static u32 pintrack_pinner(void)
 {
-	return gpt_tgid(current->tgid) | gpt_birth(current) << GPT_TGID_BITS;
+	return pintrack_tgid(current->tgid) | pintrack_birth(current) << PINTRACK_TGID_BITS;
 }
 
 /* === Reports ============================================================== */
 
-static DEFINE_RATELIMIT_STATE(gpt_report_rs, 5 * HZ, 10);
-static noinline void gpt_report(const struct gpt_out *out)
+static DEFINE_RATELIMIT_STATE(pintrack_report_rs, 5 * HZ, 10);
+static noinline void pintrack_report(const struct pintrack_out *out)
 {
 	struct page *page;
 
-	if (gpt_kunit_count("gup_pin_tracking_reports"))
+	if (pintrack_kunit_count("gup_pin_tracking_reports"))
 		return;
-	if (!__ratelimit(&gpt_report_rs))
+	if (!__ratelimit(&pintrack_report_rs))
 		return;
 	page = pfn_to_page(out->pfn);
 	pr_err("%s: pfn 0x%lx\n", gup_pin_tracking_misuse_names[out->what],
@@ -268,7 +268,7 @@ static noinline void gpt_report(const struct gpt_out *out)
 	dump_page(page, "gup_pin_tracking");
 	if (out->stack) {
 		pr_err("page last pinned by:\n");
-		gpt_log_stack(out->stack);
+		pintrack_log_stack(out->stack);
 	}
 	dump_stack();
 }
@@ -277,55 +277,55 @@ static noinline void gpt_report(const struct gpt_out *out)
  * Record a misuse of @gp (under its bucket lock). Only the first misuse of a
  * page is printed; every one is counted.
  */
-static noinline void gpt_misuse(struct gpt_out *out, struct gpt_page *gp,
-				unsigned long pfn, enum gup_pin_misuse what)
+static noinline void pintrack_misuse(struct pintrack_out *out, struct pintrack_page *gp,
+				     unsigned long pfn, enum gup_pin_misuse what)
 {
 	trace_mm_gup_pin_misuse(pfn, what);
-	if (!(out->pending & GPT_OUT_ERRORS)) {
-		out->pending |= GPT_OUT_ERRORS;
+	if (!(out->pending & PINTRACK_OUT_ERRORS)) {
+		out->pending |= PINTRACK_OUT_ERRORS;
 		out->errors = 0;
 	}
 	out->errors++;
-	if (gp->state & GPT_REPORTED)
+	if (gp->state & PINTRACK_REPORTED)
 		return;
-	WRITE_ONCE(gp->state, gp->state | GPT_REPORTED);
-	if (out->pending & GPT_OUT_REPORT)
+	WRITE_ONCE(gp->state, gp->state | PINTRACK_REPORTED);
+	if (out->pending & PINTRACK_OUT_REPORT)
 		return;
-	out->pending |= GPT_OUT_REPORT;
+	out->pending |= PINTRACK_OUT_REPORT;
 	out->pfn = pfn;
 	out->what = what;
 	out->stack = gup_pin_tracking_stacks ? gp->stack : 0;
 }
 
-static noinline void gpt_finish_slow(const struct gpt_out *out)
+static noinline void pintrack_finish_slow(const struct pintrack_out *out)
 {
-	if (out->pending & GPT_OUT_ERRORS)
-		this_cpu_add(gpt_counters[GPT_ERRORS], out->errors);
-	if (out->pending & GPT_OUT_REPORT)
-		gpt_report(out);
+	if (out->pending & PINTRACK_OUT_ERRORS)
+		this_cpu_add(pintrack_counters[PINTRACK_ERRORS], out->errors);
+	if (out->pending & PINTRACK_OUT_REPORT)
+		pintrack_report(out);
 }
 
 /* Add the changes of a hook call to the counters; one this_cpu_add() each. */
-static __always_inline void gpt_count(const struct gpt_delta *d,
-				      enum gpt_event ev)
+static __always_inline void pintrack_count(const struct pintrack_delta *d,
+					   enum pintrack_event ev)
 {
-	this_cpu_add(gpt_counters[GPT_PINNED_PAGES], d->pages);
-	this_cpu_add(gpt_counters[GPT_PINS], d->pins);
-	this_cpu_add(gpt_counters[GPT_LONGTERM_PAGES], d->longterm);
-	if (ev == GPT_EV_PIN)
-		this_cpu_add(gpt_counters[GPT_PINS_TOTAL], d->pins);
-	else if (ev == GPT_EV_UNPIN)
-		this_cpu_sub(gpt_counters[GPT_UNPINS_TOTAL], d->pins);
+	this_cpu_add(pintrack_counters[PINTRACK_PINNED_PAGES], d->pages);
+	this_cpu_add(pintrack_counters[PINTRACK_PINS], d->pins);
+	this_cpu_add(pintrack_counters[PINTRACK_LONGTERM_PAGES], d->longterm);
+	if (ev == PINTRACK_EV_PIN)
+		this_cpu_add(pintrack_counters[PINTRACK_PINS_TOTAL], d->pins);
+	else if (ev == PINTRACK_EV_UNPIN)
+		this_cpu_sub(pintrack_counters[PINTRACK_UNPINS_TOTAL], d->pins);
 }
 
 /* The end of a hook call: the counters, then what its slow paths left. */
-static __always_inline void gpt_finish(const struct gpt_delta *d,
-				       const struct gpt_out *out,
-				       enum gpt_event ev)
+static __always_inline void pintrack_finish(const struct pintrack_delta *d,
+					    const struct pintrack_out *out,
+				       enum pintrack_event ev)
 {
-	gpt_count(d, ev);
+	pintrack_count(d, ev);
 	if (unlikely(out->pending))
-		gpt_finish_slow(out);
+		pintrack_finish_slow(out);
 }
 
 /* === Updating counts ====================================================== */
@@ -333,68 +333,68 @@ static __always_inline void gpt_finish(const struct gpt_delta *d,
 /*
  * A hook call walks its pages in runs: pages of one chunk share one page_ext
  * lookup and one acquisition of the chunk's bucket lock (at most
- * GPT_RUN_MAX updates, to bound the time with interrupts off), and pages
+ * PINTRACK_RUN_MAX updates, to bound the time with interrupts off), and pages
  * that follow each other in memory are consecutive entries. Each page takes
  * a fast path of a few instructions that handles the common cases; anything
- * else (misuse, a watched page) goes to gpt_page_slow(). Pins in stacks
+ * else (misuse, a watched page) goes to pintrack_page_slow(). Pins in stacks
  * mode, and pins and unpins while their trace event is on, take the full
  * path throughout. Counter changes are added once per call, and the first
  * misuse is reported once the locks are dropped. A call of one page, the
- * most common, skips the walk (gpt_one_fast()).
+ * most common, skips the walk (pintrack_one_fast()).
  */
-#define GPT_RUN_MAX		GPT_CHUNK_PAGES
+#define PINTRACK_RUN_MAX		PINTRACK_CHUNK_PAGES
 
 /* Who takes or drops pins: set up once per hook call. */
-struct gpt_ctx {
+struct pintrack_ctx {
 	unsigned long ip;		/* the hook's caller, for the events */
-	u32 now;			/* pins: gpt_now() */
-	u32 longterm;			/* pins: GPT_LONGTERM if FOLL_LONGTERM */
-	u32 tgid;			/* pins in stacks mode: gpt_pinner() */
+	u32 now;			/* pins: pintrack_now() */
+	u32 longterm;			/* pins: PINTRACK_LONGTERM if FOLL_LONGTERM */
+	u32 tgid;			/* pins in stacks mode: pintrack_pinner() */
 	depot_stack_handle_t stack;	/* pins in stacks mode */
 };
 
 /* What a hook does to each page of a run. */
-enum gpt_op {
-	GPT_OP_PIN,		/* add one pin */
-	GPT_OP_UNPIN,		/* drop one pin */
+enum pintrack_op {
+	PINTRACK_OP_PIN,		/* add one pin */
+	PINTRACK_OP_UNPIN,		/* drop one pin */
 };
 
-static DEFINE_STATIC_KEY_FALSE(gpt_stacks_key);
+static DEFINE_STATIC_KEY_FALSE(pintrack_stacks_key);
 
 /*
  * Add one pin to @gp, unless its count is full (false). The caller holds
  * the bucket lock and counts the pin in d->pins.
  */
-static __always_inline bool gpt_pin_fast(struct gpt_delta *d,
-					 struct gpt_page *gp, u32 now,
+static __always_inline bool pintrack_pin_fast(struct pintrack_delta *d,
+					      struct pintrack_page *gp, u32 now,
 					 u32 longterm)
 {
 	u32 state = gp->state;
 
-	if (unlikely((state & GPT_COUNT_MASK) == GPT_COUNT_MASK))
+	if (unlikely((state & PINTRACK_COUNT_MASK) == PINTRACK_COUNT_MASK))
 		return false;
-	d->pages += !(state & GPT_COUNT_MASK);
+	d->pages += !(state & PINTRACK_COUNT_MASK);
 	d->longterm += !!(longterm & ~state);
-	WRITE_ONCE(gp->state, (state + 1) | GPT_DMA_PINNED | longterm);
+	WRITE_ONCE(gp->state, (state + 1) | PINTRACK_DMA_PINNED | longterm);
 	WRITE_ONCE(gp->pinned_at, now);
 	return true;
 }
 
 /* Add one pin to @gp, the page at @pfn: the full path. */
-static __always_inline void gpt_pin_one(struct gpt_delta *d,
-					struct gpt_out *out,
-					struct gpt_page *gp, unsigned long pfn,
-					const struct gpt_ctx *ctx)
+static __always_inline void pintrack_pin_one(struct pintrack_delta *d,
+					     struct pintrack_out *out,
+					struct pintrack_page *gp, unsigned long pfn,
+					const struct pintrack_ctx *ctx)
 {
-	if (unlikely(!gpt_pin_fast(d, gp, ctx->now, ctx->longterm))) {
-		gpt_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
+	if (unlikely(!pintrack_pin_fast(d, gp, ctx->now, ctx->longterm))) {
+		pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
 		return;
 	}
 	d->pins++;
 	if (trace_mm_gup_pin_enabled())
-		trace_mm_gup_pin(pfn, gp->state & GPT_COUNT_MASK,
-				 gp->state & GPT_LONGTERM, ctx->ip);
-	if (static_branch_unlikely(&gpt_stacks_key)) {
+		trace_mm_gup_pin(pfn, gp->state & PINTRACK_COUNT_MASK,
+				 gp->state & PINTRACK_LONGTERM, ctx->ip);
+	if (static_branch_unlikely(&pintrack_stacks_key)) {
 		WRITE_ONCE(gp->stack, ctx->stack);
 		WRITE_ONCE(gp->tgid, ctx->tgid);
 	}
@@ -404,18 +404,18 @@ static __always_inline void gpt_pin_one(struct gpt_delta *d,
  * Drop @drop pins from @gp, the page at @pfn; @freed: the page is being
  * freed. The caller holds the lock.
  */
-static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
-				     unsigned long pfn, u32 drop, bool freed)
+static __always_inline void pintrack_drop(struct pintrack_delta *d, struct pintrack_page *gp,
+					  unsigned long pfn, u32 drop, bool freed)
 {
 	u32 state = gp->state;
 
-	if ((state & GPT_COUNT_MASK) == drop) {
+	if ((state & PINTRACK_COUNT_MASK) == drop) {
 		d->pages--;
-		d->longterm -= !!(state & GPT_LONGTERM);
+		d->longterm -= !!(state & PINTRACK_LONGTERM);
 		/* It blocked a migration: its record says when it went. */
-		if (unlikely(state & GPT_WATCHED))
-			gpt_failure_released(pfn, freed);
-		state &= GPT_REPORTED;
+		if (unlikely(state & PINTRACK_WATCHED))
+			pintrack_failure_released(pfn, freed);
+		state &= PINTRACK_REPORTED;
 	} else {
 		state -= drop;
 	}
@@ -428,7 +428,7 @@ static __always_inline void gpt_drop(struct gpt_delta *d, struct gpt_page *gp,
  * fewer than its tracked pins need, pin references were dropped with
  * put_page(). Called before upstream drops the pins being released.
  */
-static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
+static __always_inline bool pintrack_refs_dropped(struct page *page, u32 count)
 {
 	/*
 	 * Only a small folio: not a tail page, nor a head page (nor the fake
@@ -449,26 +449,26 @@ static __always_inline bool gpt_refs_dropped(struct page *page, u32 count)
  * put_page(), which @check_refs asks to look for). The caller holds the
  * bucket lock and counts the pin in d->pins.
  */
-static __always_inline bool gpt_unpin_fast(struct gpt_delta *d,
-					   struct gpt_page *gp,
+static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
+						struct pintrack_page *gp,
 					   struct page *page, bool check_refs)
 {
 	u32 state = gp->state;
-	u32 count = state & GPT_COUNT_MASK;
+	u32 count = state & PINTRACK_COUNT_MASK;
 
 	if (unlikely(!count))
 		return false;
-	if (check_refs && unlikely(gpt_refs_dropped(page, count)))
+	if (check_refs && unlikely(pintrack_refs_dropped(page, count)))
 		return false;
 	if (count == 1) {
 		/* The last pin: a watched page has its release logged. */
-		if (unlikely(state & (GPT_WATCHED | GPT_LONGTERM))) {
-			if (state & GPT_WATCHED)
+		if (unlikely(state & (PINTRACK_WATCHED | PINTRACK_LONGTERM))) {
+			if (state & PINTRACK_WATCHED)
 				return false;
 			d->longterm--;
 		}
 		d->pages--;
-		state &= GPT_REPORTED;
+		state &= PINTRACK_REPORTED;
 	} else {
 		state--;
 	}
@@ -482,64 +482,64 @@ static __always_inline bool gpt_unpin_fast(struct gpt_delta *d,
  * a release that finds fewer pins than it drops is misuse, reported with
  * @what and this page's own last pinner.
  */
-static __always_inline void gpt_unpin(struct gpt_delta *d, struct gpt_out *out,
-				      struct gpt_page *gp, struct page *page,
+static __always_inline void pintrack_unpin(struct pintrack_delta *d, struct pintrack_out *out,
+					   struct pintrack_page *gp, struct page *page,
 				      unsigned long pfn, u32 refs,
 				      enum gup_pin_misuse what, unsigned long ip)
 {
 	u32 state = gp->state;
-	u32 count = state & GPT_COUNT_MASK;
+	u32 count = state & PINTRACK_COUNT_MASK;
 	u32 drop = min(count, refs);
 
 	if (likely(drop)) {
-		if (unlikely(gpt_refs_dropped(page, count)))
-			gpt_misuse(out, gp, pfn, GUP_PIN_MISUSE_PUT_PAGE);
-		gpt_drop(d, gp, pfn, drop, false);
+		if (unlikely(pintrack_refs_dropped(page, count)))
+			pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_PUT_PAGE);
+		pintrack_drop(d, gp, pfn, drop, false);
 		if (trace_mm_gup_unpin_enabled())
 			trace_mm_gup_unpin(pfn, count - drop,
-					   state & GPT_LONGTERM, ip);
+					   state & PINTRACK_LONGTERM, ip);
 	}
 	if (unlikely(drop != refs))
-		gpt_misuse(out, gp, pfn, what);
+		pintrack_misuse(out, gp, pfn, what);
 }
 
-static __always_inline void gpt_apply(struct gpt_delta *d, struct gpt_out *out,
-				      struct gpt_page *gp, struct page *page,
-				      unsigned long pfn, enum gpt_op op,
-				      const struct gpt_ctx *ctx)
+static __always_inline void pintrack_apply(struct pintrack_delta *d, struct pintrack_out *out,
+					   struct pintrack_page *gp, struct page *page,
+				      unsigned long pfn, enum pintrack_op op,
+				      const struct pintrack_ctx *ctx)
 {
-	if (op == GPT_OP_PIN)
-		gpt_pin_one(d, out, gp, pfn, ctx);
+	if (op == PINTRACK_OP_PIN)
+		pintrack_pin_one(d, out, gp, pfn, ctx);
 	else
-		gpt_unpin(d, out, gp, page, pfn, 1, GUP_PIN_MISUSE_NO_PIN,
-			  ctx->ip);
+		pintrack_unpin(d, out, gp, page, pfn, 1, GUP_PIN_MISUSE_NO_PIN,
+			       ctx->ip);
 }
 
 /*
  * The full path for one page that the fast path turned down. The context
  * comes in registers, so that the hot paths need not keep it in memory.
  */
-static noinline struct gpt_delta gpt_page_slow(struct gpt_out *out,
-					       struct gpt_page *gp,
+static noinline struct pintrack_delta pintrack_page_slow(struct pintrack_out *out,
+							 struct pintrack_page *gp,
 					       unsigned long pfn,
-					       enum gpt_op op,
+					       enum pintrack_op op,
 					       unsigned long ip,
 					       u64 now_longterm)
 {
-	struct gpt_ctx ctx = {
+	struct pintrack_ctx ctx = {
 		.ip = ip,
 		.now = lower_32_bits(now_longterm),
 		.longterm = upper_32_bits(now_longterm),
 	};
-	struct gpt_delta d = { };
+	struct pintrack_delta d = { };
 
-	gpt_apply(&d, out, gp, pfn_to_page(pfn), pfn, op, &ctx);
+	pintrack_apply(&d, out, gp, pfn_to_page(pfn), pfn, op, &ctx);
 	return d;
 }
 
 /* Do the @n pages from @page all lie in one large folio? */
-static __always_inline bool gpt_in_large_folio(struct page *page,
-					       unsigned long pfn,
+static __always_inline bool pintrack_in_large_folio(struct page *page,
+						    unsigned long pfn,
 					       unsigned long n)
 {
 	struct folio *folio = page_folio(page);
@@ -553,33 +553,33 @@ static __always_inline bool gpt_in_large_folio(struct page *page,
  * run. @longterm and @check_refs are constants in each copy, so that the
  * loop tests nothing that cannot change within the run.
  */
-static __always_inline void gpt_run_fast(struct gpt_delta *d,
-					 struct gpt_out *out,
-					 struct gpt_page *gp, struct page *page,
+static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
+					      struct pintrack_out *out,
+					 struct pintrack_page *gp, struct page *page,
 					 unsigned long pfn, unsigned long n,
-					 enum gpt_op op,
-					 const struct gpt_ctx *ctx,
+					 enum pintrack_op op,
+					 const struct pintrack_ctx *ctx,
 					 u32 longterm, bool check_refs)
 {
 	const unsigned long stride = page_ext_size;
-	struct gpt_page *e = gp, *end = (void *)gp + n * stride;
+	struct pintrack_page *e = gp, *end = (void *)gp + n * stride;
 	u32 now = ctx->now;
 
 	/* Counted as done; a page that takes the slow path counts itself. */
-	d->pins += op == GPT_OP_PIN ? (int)n : -(int)n;
+	d->pins += op == PINTRACK_OP_PIN ? (int)n : -(int)n;
 	do {
 		bool done;
 
-		if (op == GPT_OP_PIN)
-			done = gpt_pin_fast(d, e, now, longterm);
+		if (op == PINTRACK_OP_PIN)
+			done = pintrack_pin_fast(d, e, now, longterm);
 		else
-			done = gpt_unpin_fast(d, e, page, check_refs);
+			done = pintrack_unpin_fast(d, e, page, check_refs);
 		if (unlikely(!done)) {
 			unsigned long k = ((void *)e - (void *)gp) / stride;
 
-			d->pins -= op == GPT_OP_PIN ? 1 : -1;
-			gpt_delta_add(d, gpt_page_slow(out, e, pfn + k, op,
-						       ctx->ip,
+			d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
+			pintrack_delta_add(d, pintrack_page_slow(out, e, pfn + k, op,
+								 ctx->ip,
 						       (u64)longterm << 32 | now));
 		}
 		e = (void *)e + stride;
@@ -593,10 +593,10 @@ static __always_inline void gpt_run_fast(struct gpt_delta *d,
  * consecutive entries. Only for a release does a run of small folios need
  * the put_page() check page by page. @full: the full path throughout.
  */
-static __always_inline void gpt_run(struct gpt_delta *d, struct gpt_out *out,
-				    struct gpt_page *gp, struct page *page,
+static __always_inline void pintrack_run(struct pintrack_delta *d, struct pintrack_out *out,
+					 struct pintrack_page *gp, struct page *page,
 				    unsigned long pfn, unsigned long n,
-				    enum gpt_op op, const struct gpt_ctx *ctx,
+				    enum pintrack_op op, const struct pintrack_ctx *ctx,
 				    bool full)
 {
 	const unsigned long stride = page_ext_size;
@@ -604,25 +604,25 @@ static __always_inline void gpt_run(struct gpt_delta *d, struct gpt_out *out,
 
 	if (full) {
 		for (k = 0; k < n; k++)
-			gpt_apply(d, out, (void *)gp + k * stride, page + k,
-				  pfn + k, op, ctx);
-	} else if (op == GPT_OP_PIN && ctx->longterm) {
-		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, GPT_LONGTERM,
-			     false);
-	} else if (op == GPT_OP_PIN) {
-		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
-	} else if (n > 1 && gpt_in_large_folio(page, pfn, n)) {
-		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
+			pintrack_apply(d, out, (void *)gp + k * stride, page + k,
+				       pfn + k, op, ctx);
+	} else if (op == PINTRACK_OP_PIN && ctx->longterm) {
+		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, PINTRACK_LONGTERM,
+				  false);
+	} else if (op == PINTRACK_OP_PIN) {
+		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
+	} else if (n > 1 && pintrack_in_large_folio(page, pfn, n)) {
+		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
 	} else {
-		gpt_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, true);
+		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, true);
 	}
 }
 
 /* Can @page (at @pfn) join the run of chunk @chunk that began at @first? */
-static __always_inline bool gpt_same_chunk(struct page *page, unsigned long pfn,
-					   struct page *first, unsigned long chunk)
+static __always_inline bool pintrack_same_chunk(struct page *page, unsigned long pfn,
+						struct page *first, unsigned long chunk)
 {
-	if (pfn >> GPT_CHUNK_ORDER != chunk)
+	if (pfn >> PINTRACK_CHUNK_ORDER != chunk)
 		return false;
 #ifndef CONFIG_SPARSEMEM
 	/* FLATMEM keeps one page_ext array per node. */
@@ -638,39 +638,39 @@ static __always_inline bool gpt_same_chunk(struct page *page, unsigned long pfn,
  * With FLATMEM the page_ext array is per node, and a node may end within a
  * chunk: only @i.
  */
-static __always_inline unsigned long gpt_run_limit(unsigned long i,
-						   unsigned long end,
+static __always_inline unsigned long pintrack_run_limit(unsigned long i,
+							unsigned long end,
 						   unsigned long pfn)
 {
 	if (!IS_ENABLED(CONFIG_SPARSEMEM))
 		return i + 1;
-	return min(end, i + GPT_CHUNK_PAGES - (pfn & (GPT_CHUNK_PAGES - 1)));
+	return min(end, i + PINTRACK_CHUNK_PAGES - (pfn & (PINTRACK_CHUNK_PAGES - 1)));
 }
 
 /*
  * Apply @op to @gp, the entry of @page: the fast path unless @full. The
- * fast path leaves d->pins to gpt_walk_pages().
+ * fast path leaves d->pins to pintrack_walk_pages().
  */
-static __always_inline void gpt_step(struct gpt_delta *d, struct gpt_out *out,
-				     struct gpt_page *gp, struct page *page,
-				     enum gpt_op op, const struct gpt_ctx *ctx,
+static __always_inline void pintrack_step(struct pintrack_delta *d, struct pintrack_out *out,
+					  struct pintrack_page *gp, struct page *page,
+				     enum pintrack_op op, const struct pintrack_ctx *ctx,
 				     u32 longterm, bool full)
 {
 	bool done;
 
 	if (full) {
-		gpt_apply(d, out, gp, page, page_to_pfn(page), op, ctx);
+		pintrack_apply(d, out, gp, page, page_to_pfn(page), op, ctx);
 		return;
 	}
-	if (op == GPT_OP_PIN)
-		done = gpt_pin_fast(d, gp, ctx->now, longterm);
+	if (op == PINTRACK_OP_PIN)
+		done = pintrack_pin_fast(d, gp, ctx->now, longterm);
 	else
-		done = gpt_unpin_fast(d, gp, page, true);
+		done = pintrack_unpin_fast(d, gp, page, true);
 	if (unlikely(!done)) {
 		/* The walk counted the pin as done: the slow path counts it. */
-		d->pins -= op == GPT_OP_PIN ? 1 : -1;
-		gpt_delta_add(d, gpt_page_slow(out, gp, page_to_pfn(page), op,
-					       ctx->ip,
+		d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
+		pintrack_delta_add(d, pintrack_page_slow(out, gp, page_to_pfn(page), op,
+							 ctx->ip,
 					       (u64)longterm << 32 | ctx->now));
 	}
 }
@@ -680,18 +680,18 @@ static __always_inline void gpt_step(struct gpt_delta *d, struct gpt_out *out,
  * skipped). Entries of one chunk, one after the other, share the lock and
  * the page_ext lookup; an entry that is the page after the previous one (a
  * THP, the pages of one folio) is the next entry, found with one compare.
- * @longterm: the pin's GPT_LONGTERM, a constant in each copy.
+ * @longterm: the pin's PINTRACK_LONGTERM, a constant in each copy.
  */
-static __always_inline void gpt_walk_pages(struct gpt_delta *d,
-					   struct gpt_out *out,
+static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
+						struct pintrack_out *out,
 					   struct page **pages,
-					   unsigned long npages, enum gpt_op op,
-					   const struct gpt_ctx *ctx,
+					   unsigned long npages, enum pintrack_op op,
+					   const struct pintrack_ctx *ctx,
 					   u32 longterm, bool full)
 {
 	const unsigned long stride = page_ext_size;
 	/* Each entry counts as one pin, until it is skipped. */
-	const int one = full ? 0 : op == GPT_OP_PIN ? 1 : -1;
+	const int one = full ? 0 : op == PINTRACK_OP_PIN ? 1 : -1;
 	unsigned long i = 0;
 
 	d->pins += one * (int)npages;
@@ -699,7 +699,7 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 		struct page *first = pages[i], *page = first, *next;
 		unsigned long pfn, chunk, origin, end, limit, flags;
 		struct page_ext *page_ext;
-		struct gpt_page *gp;
+		struct pintrack_page *gp;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
 		if (!page) {
@@ -713,23 +713,23 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 			i++;
 			continue;
 		}
-		lock = gpt_lock(pfn);
+		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		if (unlikely(!gpt_page_ext_get(page, pfn, &page_ext))) {
+		if (unlikely(!pintrack_page_ext_get(page, pfn, &page_ext))) {
 			spin_unlock_irqrestore(lock, flags);
 			d->pins -= one;
 			i++;
 			continue;
 		}
-		gp = gpt_page(page_ext);
-		chunk = pfn >> GPT_CHUNK_ORDER;
+		gp = pintrack_page(page_ext);
+		chunk = pfn >> PINTRACK_CHUNK_ORDER;
 		origin = (unsigned long)gp - pfn * stride;
-		end = min(npages, i + GPT_RUN_MAX);
-		limit = gpt_run_limit(i, end, pfn);
+		end = min(npages, i + PINTRACK_RUN_MAX);
+		limit = pintrack_run_limit(i, end, pfn);
 		for (;;) {
 			struct page **pp = pages + i + 1;
 
-			gpt_step(d, out, gp, page, op, ctx, longterm, full);
+			pintrack_step(d, out, gp, page, op, ctx, longterm, full);
 			/*
 			 * The next pages of the chunk, one after the other; not
 			 * the zero page, which may follow a user page (s390 and
@@ -741,7 +741,7 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 				page++;
 				pfn++;
 				pp++;
-				gpt_step(d, out, gp, page, op, ctx, longterm, full);
+				pintrack_step(d, out, gp, page, op, ctx, longterm, full);
 			}
 			i = pp - pages;
 			if (i == end)
@@ -750,38 +750,38 @@ static __always_inline void gpt_walk_pages(struct gpt_delta *d,
 			if (!next)
 				break;
 			pfn = page_to_pfn(next);
-			if (!gpt_same_chunk(next, pfn, first, chunk) ||
+			if (!pintrack_same_chunk(next, pfn, first, chunk) ||
 			    unlikely(is_zero_pfn(pfn)))
 				break;
-			gp = (struct gpt_page *)(origin + pfn * stride);
+			gp = (struct pintrack_page *)(origin + pfn * stride);
 			page = next;
-			limit = gpt_run_limit(i, end, pfn);
+			limit = pintrack_run_limit(i, end, pfn);
 		}
-		gpt_page_ext_put(page_ext);
+		pintrack_page_ext_put(page_ext);
 		spin_unlock_irqrestore(lock, flags);
 	}
 }
 
 /* Drop one pin from each of the @npages pages from @pfn on. */
-static __always_inline void gpt_walk_range(struct gpt_delta *d,
-					   struct gpt_out *out,
+static __always_inline void pintrack_walk_range(struct pintrack_delta *d,
+						struct pintrack_out *out,
 					   unsigned long pfn,
 					   unsigned long npages,
-					   const struct gpt_ctx *ctx, bool full)
+					   const struct pintrack_ctx *ctx, bool full)
 {
 	while (npages) {
-		unsigned long len = gpt_chunk_len(pfn, npages);
+		unsigned long len = pintrack_chunk_len(pfn, npages);
 		struct page *page = pfn_to_page(pfn);
 		struct page_ext *page_ext;
 		spinlock_t *lock;	/* the bucket lock of the chunk */
 		unsigned long flags;
 
-		lock = gpt_lock(pfn);
+		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		if (likely(gpt_page_ext_get(page, pfn, &page_ext))) {
-			gpt_run(d, out, gpt_page(page_ext), page, pfn, len,
-				GPT_OP_UNPIN, ctx, full);
-			gpt_page_ext_put(page_ext);
+		if (likely(pintrack_page_ext_get(page, pfn, &page_ext))) {
+			pintrack_run(d, out, pintrack_page(page_ext), page, pfn, len,
+				     PINTRACK_OP_UNPIN, ctx, full);
+			pintrack_page_ext_put(page_ext);
 		}
 		spin_unlock_irqrestore(lock, flags);
 		pfn += len;
@@ -794,37 +794,37 @@ static __always_inline void gpt_walk_range(struct gpt_delta *d,
  * the fast path alone, with nothing in memory. False if it turned the page
  * down, having changed nothing: the caller takes the full path instead.
  */
-static __always_inline bool gpt_one_fast(struct gpt_delta *d,
-					 struct page *page, unsigned long pfn,
-					 enum gpt_op op, u32 longterm)
+static __always_inline bool pintrack_one_fast(struct pintrack_delta *d,
+					      struct page *page, unsigned long pfn,
+					 enum pintrack_op op, u32 longterm)
 {
-	spinlock_t *lock = gpt_lock(pfn);	/* the bucket lock of @pfn */
+	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of @pfn */
 	struct page_ext *page_ext;
 	unsigned long flags;
 	bool done = true;
 
 	spin_lock_irqsave(lock, flags);
-	if (likely(gpt_page_ext_get(page, pfn, &page_ext))) {
-		if (op == GPT_OP_PIN)
-			done = gpt_pin_fast(d, gpt_page(page_ext), gpt_now(),
-					    longterm);
+	if (likely(pintrack_page_ext_get(page, pfn, &page_ext))) {
+		if (op == PINTRACK_OP_PIN)
+			done = pintrack_pin_fast(d, pintrack_page(page_ext), pintrack_now(),
+						 longterm);
 		else
-			done = gpt_unpin_fast(d, gpt_page(page_ext), page, true);
-		d->pins = op == GPT_OP_PIN ? 1 : -1;
-		gpt_page_ext_put(page_ext);
+			done = pintrack_unpin_fast(d, pintrack_page(page_ext), page, true);
+		d->pins = op == PINTRACK_OP_PIN ? 1 : -1;
+		pintrack_page_ext_put(page_ext);
 	}
 	spin_unlock_irqrestore(lock, flags);
 	return done;
 }
 
 /* The context of a pin call made now with @gup_flags from @ip. */
-static __always_inline void gpt_ctx_init(struct gpt_ctx *ctx,
-					 unsigned int gup_flags,
+static __always_inline void pintrack_ctx_init(struct pintrack_ctx *ctx,
+					      unsigned int gup_flags,
 					 unsigned long ip)
 {
 	ctx->ip = ip;
-	ctx->now = gpt_now();
-	ctx->longterm = gup_flags & FOLL_LONGTERM ? GPT_LONGTERM : 0;
+	ctx->now = pintrack_now();
+	ctx->longterm = gup_flags & FOLL_LONGTERM ? PINTRACK_LONGTERM : 0;
 	ctx->tgid = 0;
 	ctx->stack = 0;
 }
@@ -837,69 +837,69 @@ static __always_inline void gpt_ctx_init(struct gpt_ctx *ctx,
  * (@full): out of line, so that the one-page fast path in the hooks needs
  * few registers.
  */
-static noinline void gpt_pin_walk(struct page **pages, unsigned long npages,
-				  unsigned int gup_flags, unsigned long ip,
+static noinline void pintrack_pin_walk(struct page **pages, unsigned long npages,
+				       unsigned int gup_flags, unsigned long ip,
 				  bool full, depot_stack_handle_t stack)
 {
-	struct gpt_delta d = { };
-	struct gpt_out out;
-	struct gpt_ctx ctx;
+	struct pintrack_delta d = { };
+	struct pintrack_out out;
+	struct pintrack_ctx ctx;
 
-	gpt_ctx_init(&ctx, gup_flags, ip);
+	pintrack_ctx_init(&ctx, gup_flags, ip);
 	out.pending = 0;
 	if (full) {
-		if (static_branch_unlikely(&gpt_stacks_key)) {
+		if (static_branch_unlikely(&pintrack_stacks_key)) {
 			ctx.stack = stack;
-			ctx.tgid = gpt_pinner();
+			ctx.tgid = pintrack_pinner();
 		}
-		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx,
-			       ctx.longterm, true);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN, &ctx,
+				    ctx.longterm, true);
 	} else if (ctx.longterm) {
-		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx,
-			       GPT_LONGTERM, false);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN, &ctx,
+				    PINTRACK_LONGTERM, false);
 	} else {
-		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_PIN, &ctx, 0,
-			       false);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN, &ctx, 0,
+				    false);
 	}
-	gpt_finish(&d, &out, GPT_EV_PIN);
+	pintrack_finish(&d, &out, PINTRACK_EV_PIN);
 }
 
-static __always_inline void gpt_pin_pages(struct page **pages,
-					  unsigned long npages,
+static __always_inline void pintrack_pin_pages(struct page **pages,
+					       unsigned long npages,
 					  unsigned int gup_flags,
 					  unsigned long ip)
 {
-	struct gpt_delta d = { };
+	struct pintrack_delta d = { };
 	struct page *page;
 	unsigned long pfn;
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
-	if (static_branch_unlikely(&gpt_stacks_key)) {
+	if (static_branch_unlikely(&pintrack_stacks_key)) {
 		/* Here, so that the tracker's frames are skipped alike. */
-		gpt_pin_walk(pages, npages, gup_flags, ip, true,
-			     gpt_save_stack(GFP_NOWAIT | __GFP_NOWARN));
+		pintrack_pin_walk(pages, npages, gup_flags, ip, true,
+				  pintrack_save_stack(GFP_NOWAIT | __GFP_NOWARN));
 		return;
 	}
 	if (unlikely(trace_mm_gup_pin_enabled())) {
-		gpt_pin_walk(pages, npages, gup_flags, ip, true, 0);
+		pintrack_pin_walk(pages, npages, gup_flags, ip, true, 0);
 		return;
 	}
 	if (npages != 1 || !pages[0]) {
-		gpt_pin_walk(pages, npages, gup_flags, ip, false, 0);
+		pintrack_pin_walk(pages, npages, gup_flags, ip, false, 0);
 		return;
 	}
 	page = pages[0];
 	pfn = page_to_pfn(page);
 	if (unlikely(is_zero_pfn(pfn)))
 		return;
-	if (unlikely(!gpt_one_fast(&d, page, pfn, GPT_OP_PIN,
-				   gup_flags & FOLL_LONGTERM ?
-				   GPT_LONGTERM : 0))) {
-		gpt_pin_walk(pages, 1, gup_flags, ip, true, 0);
+	if (unlikely(!pintrack_one_fast(&d, page, pfn, PINTRACK_OP_PIN,
+					gup_flags & FOLL_LONGTERM ?
+				   PINTRACK_LONGTERM : 0))) {
+		pintrack_pin_walk(pages, 1, gup_flags, ip, true, 0);
 		return;
 	}
-	gpt_count(&d, GPT_EV_PIN);
+	pintrack_count(&d, PINTRACK_EV_PIN);
 }
 
 /**
@@ -916,7 +916,7 @@ static __always_inline void gpt_pin_pages(struct page **pages,
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 			   unsigned int gup_flags)
 {
-	gpt_pin_pages(pages, npages, gup_flags, _RET_IP_);
+	pintrack_pin_pages(pages, npages, gup_flags, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
 
@@ -931,7 +931,7 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
 {
 	struct page *page = &folio->page;
 
-	gpt_pin_pages(&page, 1, gup_flags | FOLL_PIN, _RET_IP_);
+	pintrack_pin_pages(&page, 1, gup_flags | FOLL_PIN, _RET_IP_);
 }
 
 /**
@@ -942,53 +942,53 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
  */
 void __gup_pin_track_added(struct page *page)
 {
-	gpt_pin_pages(&page, 1, FOLL_PIN, _RET_IP_);
+	pintrack_pin_pages(&page, 1, FOLL_PIN, _RET_IP_);
 }
 
 /*
  * An unpin call of more than one page (@pages, or the @npages from @pfn
  * if @pages is NULL), or one the fast path turned down, or with the unpin
- * event on (@full): out of line, as gpt_pin_walk().
+ * event on (@full): out of line, as pintrack_pin_walk().
  */
-static noinline void gpt_unpin_walk(struct page **pages, unsigned long npages,
-				    unsigned long pfn, unsigned long ip,
+static noinline void pintrack_unpin_walk(struct page **pages, unsigned long npages,
+					 unsigned long pfn, unsigned long ip,
 				    bool full)
 {
-	struct gpt_ctx ctx = { .ip = ip };
-	struct gpt_delta d = { };
-	struct gpt_out out;
+	struct pintrack_ctx ctx = { .ip = ip };
+	struct pintrack_delta d = { };
+	struct pintrack_out out;
 
 	/* Upstream never pins the shared zero page. */
 	if (!pages && is_zero_pfn(pfn))
 		return;
 	out.pending = 0;
 	if (pages && full)
-		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_UNPIN, &ctx, 0,
-			       true);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN, &ctx, 0,
+				    true);
 	else if (pages)
-		gpt_walk_pages(&d, &out, pages, npages, GPT_OP_UNPIN, &ctx, 0,
-			       false);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN, &ctx, 0,
+				    false);
 	else if (full)
-		gpt_walk_range(&d, &out, pfn, npages, &ctx, true);
+		pintrack_walk_range(&d, &out, pfn, npages, &ctx, true);
 	else
-		gpt_walk_range(&d, &out, pfn, npages, &ctx, false);
-	gpt_finish(&d, &out, GPT_EV_UNPIN);
+		pintrack_walk_range(&d, &out, pfn, npages, &ctx, false);
+	pintrack_finish(&d, &out, PINTRACK_EV_UNPIN);
 }
 
 /* Drop one pin from @page (at @pfn), the one page of an unpin call. */
-static __always_inline void gpt_unpin_one(struct page **pages,
-					  struct page *page, unsigned long pfn,
+static __always_inline void pintrack_unpin_one(struct page **pages,
+					       struct page *page, unsigned long pfn,
 					  unsigned long ip)
 {
-	struct gpt_delta d = { };
+	struct pintrack_delta d = { };
 
 	if (unlikely(is_zero_pfn(pfn)))
 		return;
-	if (unlikely(!gpt_one_fast(&d, page, pfn, GPT_OP_UNPIN, 0))) {
-		gpt_unpin_walk(pages, 1, pfn, ip, true);
+	if (unlikely(!pintrack_one_fast(&d, page, pfn, PINTRACK_OP_UNPIN, 0))) {
+		pintrack_unpin_walk(pages, 1, pfn, ip, true);
 		return;
 	}
-	gpt_count(&d, GPT_EV_UNPIN);
+	pintrack_count(&d, PINTRACK_EV_UNPIN);
 }
 
 /**
@@ -1004,11 +1004,11 @@ static __always_inline void gpt_unpin_one(struct page **pages,
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
 	if (unlikely(trace_mm_gup_unpin_enabled()))
-		gpt_unpin_walk(pages, npages, 0, _RET_IP_, true);
+		pintrack_unpin_walk(pages, npages, 0, _RET_IP_, true);
 	else if (npages != 1 || !pages[0])
-		gpt_unpin_walk(pages, npages, 0, _RET_IP_, false);
+		pintrack_unpin_walk(pages, npages, 0, _RET_IP_, false);
 	else
-		gpt_unpin_one(pages, pages[0], page_to_pfn(pages[0]), _RET_IP_);
+		pintrack_unpin_one(pages, pages[0], page_to_pfn(pages[0]), _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
@@ -1024,39 +1024,39 @@ void __gup_unpin_track_range(struct page *page, unsigned long npages)
 	unsigned long pfn = page_to_pfn(page);
 
 	if (unlikely(trace_mm_gup_unpin_enabled()))
-		gpt_unpin_walk(NULL, npages, pfn, _RET_IP_, true);
+		pintrack_unpin_walk(NULL, npages, pfn, _RET_IP_, true);
 	else if (npages != 1)
-		gpt_unpin_walk(NULL, npages, pfn, _RET_IP_, false);
+		pintrack_unpin_walk(NULL, npages, pfn, _RET_IP_, false);
 	else
-		gpt_unpin_one(NULL, page, pfn, _RET_IP_);
+		pintrack_unpin_one(NULL, page, pfn, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
 
 /* Release @refs folio-level pins of @folio from its first page. */
-static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
-			    unsigned long ip)
+static void pintrack_unpin_folio(struct folio *folio, unsigned long refs,
+				 unsigned long ip)
 {
 	struct page *page = &folio->page;
 	unsigned long pfn = folio_pfn(folio);
 	struct page_ext *page_ext;
-	struct gpt_out out __uninitialized;
-	struct gpt_delta d = { };
+	struct pintrack_out out __uninitialized;
+	struct pintrack_delta d = { };
 	unsigned long flags;
 	spinlock_t *lock;	/* the bucket lock of the first page */
 
 	if (!refs || is_zero_pfn(pfn))
 		return;
 	out.pending = 0;
-	lock = gpt_lock(pfn);
+	lock = pintrack_lock(pfn);
 	spin_lock_irqsave(lock, flags);
-	if (gpt_page_ext_get(page, pfn, &page_ext)) {
-		gpt_unpin(&d, &out, gpt_page(page_ext), page, pfn,
-			  min_t(unsigned long, refs, GPT_COUNT_MASK),
+	if (pintrack_page_ext_get(page, pfn, &page_ext)) {
+		pintrack_unpin(&d, &out, pintrack_page(page_ext), page, pfn,
+			       min_t(unsigned long, refs, PINTRACK_COUNT_MASK),
 			  GUP_PIN_MISUSE_FOLIO, ip);
-		gpt_page_ext_put(page_ext);
+		pintrack_page_ext_put(page_ext);
 	}
 	spin_unlock_irqrestore(lock, flags);
-	gpt_finish(&d, &out, GPT_EV_UNPIN);
+	pintrack_finish(&d, &out, PINTRACK_EV_UNPIN);
 }
 
 /**
@@ -1072,7 +1072,7 @@ static void gpt_unpin_folio(struct folio *folio, unsigned long refs,
  */
 void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
 {
-	gpt_unpin_folio(folio, refs, _RET_IP_);
+	pintrack_unpin_folio(folio, refs, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
 
@@ -1092,57 +1092,57 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 			if (folios[i] != folios[j])
 				break;
 		if (folios[i])
-			gpt_unpin_folio(folios[i], j - i, _RET_IP_);
+			pintrack_unpin_folio(folios[i], j - i, _RET_IP_);
 	}
 }
 
 /* Drop the pins of the @len pages of a chunk from @pfn being freed. */
-static noinline void gpt_free_pinned(unsigned long pfn, unsigned long len,
-				     unsigned long origin)
+static noinline void pintrack_free_pinned(unsigned long pfn, unsigned long len,
+					  unsigned long origin)
 {
-	struct gpt_delta d = { };
-	struct gpt_out out;
-	spinlock_t *lock = gpt_lock(pfn);	/* the bucket lock of the chunk */
+	struct pintrack_delta d = { };
+	struct pintrack_out out;
+	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of the chunk */
 	unsigned long i, flags;
 
 	out.pending = 0;
 	spin_lock_irqsave(lock, flags);
 	for (i = 0; i < len; i++) {
-		struct gpt_page *gp = gpt_entry(origin, pfn + i);
-		u32 count = gp->state & GPT_COUNT_MASK;
+		struct pintrack_page *gp = pintrack_entry(origin, pfn + i);
+		u32 count = gp->state & PINTRACK_COUNT_MASK;
 
 		if (count) {
-			gpt_misuse(&out, gp, pfn + i, GUP_PIN_MISUSE_FREED);
-			gpt_drop(&d, gp, pfn + i, count, true);
+			pintrack_misuse(&out, gp, pfn + i, GUP_PIN_MISUSE_FREED);
+			pintrack_drop(&d, gp, pfn + i, count, true);
 		}
 		WRITE_ONCE(gp->state, 0);
 	}
 	spin_unlock_irqrestore(lock, flags);
-	gpt_finish(&d, &out, GPT_EV_FREE);
+	pintrack_finish(&d, &out, PINTRACK_EV_FREE);
 }
 
 /* Check the 2^@order pages from @page being freed, chunk by chunk. */
-static noinline void gpt_free_check(struct page *page, unsigned int order)
+static noinline void pintrack_free_check(struct page *page, unsigned int order)
 {
 	unsigned long pfn = page_to_pfn(page);
 	unsigned long nr = 1UL << order;
 
 	rcu_read_lock();
 	while (nr) {
-		unsigned long len = gpt_chunk_len(pfn, nr);
+		unsigned long len = pintrack_chunk_len(pfn, nr);
 		struct page_ext *page_ext;
 		unsigned long origin, i;
 
-		if (gpt_page_ext_get(pfn_to_page(pfn), pfn, &page_ext)) {
-			origin = gpt_origin(page_ext, pfn);
+		if (pintrack_page_ext_get(pfn_to_page(pfn), pfn, &page_ext)) {
+			origin = pintrack_origin(page_ext, pfn);
 			/* Nobody pins a page whose refcount is zero: look unlocked. */
 			for (i = 0; i < len; i++) {
-				if (unlikely(READ_ONCE(gpt_entry(origin, pfn + i)->state))) {
-					gpt_free_pinned(pfn, len, origin);
+				if (unlikely(READ_ONCE(pintrack_entry(origin, pfn + i)->state))) {
+					pintrack_free_pinned(pfn, len, origin);
 					break;
 				}
 			}
-			gpt_page_ext_put(page_ext);
+			pintrack_page_ext_put(page_ext);
 		}
 		pfn += len;
 		nr -= len;
@@ -1172,15 +1172,15 @@ void __gup_pin_track_free(struct page *page, unsigned int order)
 	if (order)
 		goto check;
 	rcu_read_lock();
-	if (gpt_page_ext_get(page, pfn, &page_ext)) {
-		state = READ_ONCE(gpt_page(page_ext)->state);
-		gpt_page_ext_put(page_ext);
+	if (pintrack_page_ext_get(page, pfn, &page_ext)) {
+		state = READ_ONCE(pintrack_page(page_ext)->state);
+		pintrack_page_ext_put(page_ext);
 	}
 	rcu_read_unlock();
 	if (likely(!state))
 		return;
 check:
-	gpt_free_check(page, order);
+	pintrack_free_check(page, order);
 }
 
 /* === Queries ============================================================== */
@@ -1194,7 +1194,7 @@ check:
  */
 unsigned int __page_dma_pin_count(const struct page *page)
 {
-	return gpt_state(page) & GPT_COUNT_MASK;
+	return pintrack_state(page) & PINTRACK_COUNT_MASK;
 }
 EXPORT_SYMBOL_GPL(__page_dma_pin_count);
 
@@ -1209,11 +1209,11 @@ EXPORT_SYMBOL_GPL(__page_dma_pin_count);
  */
 bool __page_dma_pinned(const struct page *page)
 {
-	struct gpt_snap snap;
+	struct pintrack_snap snap;
 
-	if (!gpt_snapshot(page, &snap))
+	if (!pintrack_snapshot(page, &snap))
 		return folio_maybe_dma_pinned((struct folio *)page_folio(page));
-	return snap.state & GPT_DMA_PINNED;
+	return snap.state & PINTRACK_DMA_PINNED;
 }
 EXPORT_SYMBOL_GPL(__page_dma_pinned);
 
@@ -1222,7 +1222,7 @@ EXPORT_SYMBOL_GPL(__page_dma_pinned);
  * @page: The page.
  *
  * The flag is set by a FOLL_LONGTERM pin and cleared when the count drops
- * to 0 (see GPT_LONGTERM).
+ * to 0 (see PINTRACK_LONGTERM).
  *
  * Context: Any context.
  * Return: true if a long-term pin was taken on @page since it was last
@@ -1230,7 +1230,7 @@ EXPORT_SYMBOL_GPL(__page_dma_pinned);
  */
 bool gup_pin_tracking_longterm(const struct page *page)
 {
-	return gpt_state(page) & GPT_LONGTERM;
+	return pintrack_state(page) & PINTRACK_LONGTERM;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_longterm);
 
@@ -1240,27 +1240,27 @@ static void __init init_gup_pin_tracking(void)
 {
 	unsigned int i, nr;
 
-	if (gpt_boot_mode == GPT_MODE_OFF)
+	if (pintrack_boot_mode == PINTRACK_MODE_OFF)
 		return;
 
 	nr = clamp_t(unsigned int, roundup_pow_of_two(4 * nr_cpu_ids),
-		     GPT_MIN_LOCKS, GPT_MAX_LOCKS);
+		     PINTRACK_MIN_LOCKS, PINTRACK_MAX_LOCKS);
 	/* A power-of-two size: kmalloc() aligns it to the cache line. */
-	gpt_buckets = kmalloc_array(nr, sizeof(*gpt_buckets),
-				    GFP_KERNEL | __GFP_NOWARN);
-	if (!gpt_buckets) {
+	pintrack_buckets = kmalloc_array(nr, sizeof(*pintrack_buckets),
+					 GFP_KERNEL | __GFP_NOWARN);
+	if (!pintrack_buckets) {
 		pr_err("cannot allocate %u locks, tracking stays off\n", nr);
 		return;
 	}
 	for (i = 0; i < nr; i++)
-		spin_lock_init(&gpt_buckets[i].lock);
+		spin_lock_init(&pintrack_buckets[i].lock);
 	gup_pin_tracking_lock_bits = ilog2(nr);
-	gpt_lock_shift = 64 - gup_pin_tracking_lock_bits;
+	pintrack_lock_shift = 64 - gup_pin_tracking_lock_bits;
 
-	if (gpt_boot_mode == GPT_MODE_STACKS) {
-		gpt_failure_handle = gpt_save_stack(GFP_KERNEL);
+	if (pintrack_boot_mode == PINTRACK_MODE_STACKS) {
+		pintrack_failure_handle = pintrack_save_stack(GFP_KERNEL);
 		gup_pin_tracking_stacks = true;
-		static_branch_enable(&gpt_stacks_key);
+		static_branch_enable(&pintrack_stacks_key);
 	}
 	gup_pin_tracking_failures_init();
 	static_branch_enable(&gup_pin_tracking_key);
@@ -1270,7 +1270,7 @@ static void __init init_gup_pin_tracking(void)
 }
 
 struct page_ext_operations gup_pin_tracking_ops = {
-	.size = GPT_PAGE_SIZE_ON,
+	.size = PINTRACK_PAGE_SIZE_ON,
 	.need = need_gup_pin_tracking,
 	.init = init_gup_pin_tracking,
 };

@@ -43,13 +43,13 @@
  * Find the first pinned page at or after *@pfn and before @end; fills
  * *@snap with its entry. Returns false when there is none.
  */
-static bool gpt_find(unsigned long *pfn, unsigned long end,
-		     struct gpt_snap *snap)
+static bool pintrack_find(unsigned long *pfn, unsigned long end,
+			  struct pintrack_snap *snap)
 {
 	unsigned long p = *pfn;
 
 	while (p < end) {
-		unsigned long len = gpt_chunk_len(p, end - p);
+		unsigned long len = pintrack_chunk_len(p, end - p);
 		struct page_ext *page_ext;
 		unsigned long origin, i;
 		struct page *page;
@@ -60,10 +60,10 @@ static bool gpt_find(unsigned long *pfn, unsigned long end,
 			p += len;
 			continue;
 		}
-		origin = gpt_origin(page_ext, p);
+		origin = pintrack_origin(page_ext, p);
 		for (i = 0; i < len; i++) {
-			gpt_read(gpt_entry(origin, p + i), snap);
-			if (snap->state & GPT_COUNT_MASK) {
+			pintrack_read(pintrack_entry(origin, p + i), snap);
+			if (snap->state & PINTRACK_COUNT_MASK) {
 				page_ext_put(page_ext);
 				*pfn = p + i;
 				return true;
@@ -91,7 +91,7 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "enabled: %d\n", gup_pin_tracking_enabled());
 	seq_printf(m, "stacks: %d\n", gup_pin_tracking_stacks);
-	for (i = 0; i < GPT_NR_COUNTERS; i++)
+	for (i = 0; i < PINTRACK_NR_COUNTERS; i++)
 		seq_printf(m, "%s: %ld\n", gup_pin_tracking_counter_names[i],
 			   gup_pin_tracking_counter(i));
 	seq_printf(m, "lock_buckets: %u\n", 1U << gup_pin_tracking_lock_bits);
@@ -106,52 +106,52 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stats_show);
 DEFINE_SHOW_ATTRIBUTE(gup_pin_tracking_stats);
 
-struct gpt_pinned_iter {
+struct pintrack_pinned_iter {
 	unsigned long pfn;
 	unsigned long end;
-	struct gpt_snap snap;
+	struct pintrack_snap snap;
 };
 
-static void *gpt_pinned_find(struct seq_file *m, loff_t *pos)
+static void *pintrack_pinned_find(struct seq_file *m, loff_t *pos)
 {
-	struct gpt_pinned_iter *it = m->private;
+	struct pintrack_pinned_iter *it = m->private;
 
 	it->pfn = *pos;
-	if (!gpt_find(&it->pfn, it->end, &it->snap))
+	if (!pintrack_find(&it->pfn, it->end, &it->snap))
 		return NULL;
 	*pos = it->pfn;
 	return it;
 }
 
-static void *gpt_pinned_start(struct seq_file *m, loff_t *pos)
+static void *pintrack_pinned_start(struct seq_file *m, loff_t *pos)
 {
-	struct gpt_pinned_iter *it = m->private;
+	struct pintrack_pinned_iter *it = m->private;
 
 	if (!*pos)
-		it->end = gpt_max_pfn();
-	return gpt_pinned_find(m, pos);
+		it->end = pintrack_max_pfn();
+	return pintrack_pinned_find(m, pos);
 }
 
-static void *gpt_pinned_next(struct seq_file *m, void *v, loff_t *pos)
+static void *pintrack_pinned_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
-	return gpt_pinned_find(m, pos);
+	return pintrack_pinned_find(m, pos);
 }
 
-static void gpt_pinned_stop(struct seq_file *m, void *v)
+static void pintrack_pinned_stop(struct seq_file *m, void *v)
 {
 }
 
 /* The entry of a pinned page: its line, then its last pinner's stack. */
-static void gpt_show_entry(struct seq_file *m, unsigned long pfn,
-			   const struct gpt_snap *snap)
+static void pintrack_show_entry(struct seq_file *m, unsigned long pfn,
+				const struct pintrack_snap *snap)
 {
-	char who[GPT_WHO_LEN], line[GPT_WHO_LEN + 64];
+	char who[PINTRACK_WHO_LEN], line[PINTRACK_WHO_LEN + 64];
 
-	gpt_page_line(line, sizeof(line), pfn, snap, gpt_now(),
-		      gpt_who(who, sizeof(who), snap));
+	pintrack_page_line(line, sizeof(line), pfn, snap, pintrack_now(),
+			   pintrack_who(who, sizeof(who), snap));
 	seq_printf(m, "%s\n", line);
-	gpt_seq_stack(m, snap->stack);
+	pintrack_seq_stack(m, snap->stack);
 }
 
 /**
@@ -164,44 +164,44 @@ static void gpt_show_entry(struct seq_file *m, unsigned long pfn,
  */
 bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page)
 {
-	struct gpt_snap snap;
+	struct pintrack_snap snap;
 
-	gpt_snapshot(page, &snap);
-	if (!(snap.state & GPT_COUNT_MASK))
+	pintrack_snapshot(page, &snap);
+	if (!(snap.state & PINTRACK_COUNT_MASK))
 		return false;
-	gpt_show_entry(m, page_to_pfn(page), &snap);
+	pintrack_show_entry(m, page_to_pfn(page), &snap);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
 
-static int gpt_pinned_show(struct seq_file *m, void *v)
+static int pintrack_pinned_show(struct seq_file *m, void *v)
 {
-	struct gpt_pinned_iter *it = v;
+	struct pintrack_pinned_iter *it = v;
 
-	gpt_show_entry(m, it->pfn, &it->snap);
+	pintrack_show_entry(m, it->pfn, &it->snap);
 	return 0;
 }
 
-static const struct seq_operations gpt_pinned_sops = {
-	.start = gpt_pinned_start,
-	.next = gpt_pinned_next,
-	.stop = gpt_pinned_stop,
-	.show = gpt_pinned_show,
+static const struct seq_operations pintrack_pinned_sops = {
+	.start = pintrack_pinned_start,
+	.next = pintrack_pinned_next,
+	.stop = pintrack_pinned_stop,
+	.show = pintrack_pinned_show,
 };
 
-static int gpt_pinned_open(struct inode *inode, struct file *file)
+static int pintrack_pinned_open(struct inode *inode, struct file *file)
 {
-	struct gpt_pinned_iter *it;
+	struct pintrack_pinned_iter *it;
 
-	it = __seq_open_private(file, &gpt_pinned_sops, sizeof(*it));
+	it = __seq_open_private(file, &pintrack_pinned_sops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
-	it->end = gpt_max_pfn();
+	it->end = pintrack_max_pfn();
 	return 0;
 }
 
-static const struct file_operations gpt_pinned_fops = {
-	.open = gpt_pinned_open,
+static const struct file_operations pintrack_pinned_fops = {
+	.open = pintrack_pinned_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
 	.release = seq_release_private,
@@ -216,9 +216,9 @@ static const struct file_operations gpt_pinned_fops = {
  * pages). Memory is bounded by the number of distinct pinning stacks, not by
  * the number of pinned pages.
  */
-#define GPT_PINNERS_MAX		65536
+#define PINTRACK_PINNERS_MAX		65536
 
-struct gpt_group {
+struct pintrack_group {
 	depot_stack_handle_t stack;
 	unsigned long pages;
 	unsigned long pins;
@@ -226,14 +226,14 @@ struct gpt_group {
 	unsigned long oldest;	/* seconds */
 };
 
-struct gpt_pinners {
+struct pintrack_pinners {
 	unsigned long nr;
-	struct gpt_group *groups;
+	struct pintrack_group *groups;
 };
 
-static int gpt_group_cmp(const void *a, const void *b)
+static int pintrack_group_cmp(const void *a, const void *b)
 {
-	const struct gpt_group *x = a, *y = b;
+	const struct pintrack_group *x = a, *y = b;
 
 	if (x->pages != y->pages)
 		return x->pages > y->pages ? -1 : 1;
@@ -243,20 +243,20 @@ static int gpt_group_cmp(const void *a, const void *b)
 }
 
 /* Count the pinned page @snap into its group in @xa. */
-static int gpt_group_add(struct xarray *xa, unsigned long *nr,
-			 const struct gpt_snap *snap)
+static int pintrack_group_add(struct xarray *xa, unsigned long *nr,
+			      const struct pintrack_snap *snap)
 {
-	struct gpt_group *g = xa_load(xa, snap->stack);
-	unsigned long age = gpt_age_secs(snap->pinned_at);
+	struct pintrack_group *g = xa_load(xa, snap->stack);
+	unsigned long age = pintrack_age_secs(snap->pinned_at);
 
 	if (!g) {
-		if (*nr >= GPT_PINNERS_MAX)
+		if (*nr >= PINTRACK_PINNERS_MAX)
 			g = xa_load(xa, 0);
 		if (!g) {
 			g = kzalloc(sizeof(*g), GFP_KERNEL);
 			if (!g)
 				return -ENOMEM;
-			g->stack = *nr >= GPT_PINNERS_MAX ? 0 : snap->stack;
+			g->stack = *nr >= PINTRACK_PINNERS_MAX ? 0 : snap->stack;
 			if (xa_err(xa_store(xa, g->stack, g, GFP_KERNEL))) {
 				kfree(g);
 				return -ENOMEM;
@@ -265,24 +265,24 @@ static int gpt_group_add(struct xarray *xa, unsigned long *nr,
 		}
 	}
 	g->pages++;
-	g->pins += snap->state & GPT_COUNT_MASK;
-	if (snap->state & GPT_LONGTERM)
+	g->pins += snap->state & PINTRACK_COUNT_MASK;
+	if (snap->state & PINTRACK_LONGTERM)
 		g->longterm++;
 	g->oldest = max(g->oldest, age);
 	return 0;
 }
 
-static int gpt_pinners_build(struct gpt_pinners *p)
+static int pintrack_pinners_build(struct pintrack_pinners *p)
 {
-	unsigned long pfn = 0, end = gpt_max_pfn(), nr = 0, i = 0, idx;
-	struct gpt_group *g;
-	struct gpt_snap snap;
+	unsigned long pfn = 0, end = pintrack_max_pfn(), nr = 0, i = 0, idx;
+	struct pintrack_group *g;
+	struct pintrack_snap snap;
 	struct xarray xa;
 	int ret = 0;
 
 	xa_init(&xa);
-	while (gpt_find(&pfn, end, &snap)) {
-		ret = gpt_group_add(&xa, &nr, &snap);
+	while (pintrack_find(&pfn, end, &snap)) {
+		ret = pintrack_group_add(&xa, &nr, &snap);
 		if (ret)
 			goto out;
 		pfn++;
@@ -295,7 +295,7 @@ static int gpt_pinners_build(struct gpt_pinners *p)
 	xa_for_each(&xa, idx, g)
 		p->groups[i++] = *g;
 	p->nr = i;
-	sort(p->groups, p->nr, sizeof(*p->groups), gpt_group_cmp, NULL);
+	sort(p->groups, p->nr, sizeof(*p->groups), pintrack_group_cmp, NULL);
 out:
 	xa_for_each(&xa, idx, g)
 		kfree(g);
@@ -305,7 +305,7 @@ out:
 
 /**
  * gup_pin_tracking_pinners_show() - Print the pinners file.
- * @m: The seq_file; m->private is the struct gpt_pinners built at open, or
+ * @m: The seq_file; m->private is the struct pintrack_pinners built at open, or
  *     NULL to build (and free) one now.
  * @v: Unused.
  *
@@ -314,23 +314,23 @@ out:
  */
 VISIBLE_IF_KUNIT int gup_pin_tracking_pinners_show(struct seq_file *m, void *v)
 {
-	struct gpt_pinners local = { }, *p = m->private;
+	struct pintrack_pinners local = { }, *p = m->private;
 	unsigned long i;
 	int ret = 0;
 
 	if (!p) {
 		p = &local;
-		ret = gpt_pinners_build(p);
+		ret = pintrack_pinners_build(p);
 		if (ret)
 			goto out;
 	}
 	for (i = 0; i < p->nr; i++) {
-		struct gpt_group *g = &p->groups[i];
+		struct pintrack_group *g = &p->groups[i];
 
 		seq_printf(m, "pages %lu pins %lu longterm %lu oldest %lus\n",
 			   g->pages, g->pins, g->longterm, g->oldest);
 		if (g->stack)
-			gpt_seq_stack(m, g->stack);
+			pintrack_seq_stack(m, g->stack);
 		else
 			seq_puts(m, "        (no stack recorded)\n");
 		seq_putc(m, '\n');
@@ -342,14 +342,14 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_pinners_show);
 
-static int gpt_pinners_open(struct inode *inode, struct file *file)
+static int pintrack_pinners_open(struct inode *inode, struct file *file)
 {
-	struct gpt_pinners *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct pintrack_pinners *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	int ret;
 
 	if (!p)
 		return -ENOMEM;
-	ret = gpt_pinners_build(p);
+	ret = pintrack_pinners_build(p);
 	if (!ret)
 		ret = single_open(file, gup_pin_tracking_pinners_show, p);
 	if (ret) {
@@ -359,31 +359,31 @@ static int gpt_pinners_open(struct inode *inode, struct file *file)
 	return ret;
 }
 
-static int gpt_pinners_release(struct inode *inode, struct file *file)
+static int pintrack_pinners_release(struct inode *inode, struct file *file)
 {
-	struct gpt_pinners *p = ((struct seq_file *)file->private_data)->private;
+	struct pintrack_pinners *p = ((struct seq_file *)file->private_data)->private;
 
 	kvfree(p->groups);
 	kfree(p);
 	return single_release(inode, file);
 }
 
-static const struct file_operations gpt_pinners_fops = {
-	.open = gpt_pinners_open,
+static const struct file_operations pintrack_pinners_fops = {
+	.open = pintrack_pinners_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
-	.release = gpt_pinners_release,
+	.release = pintrack_pinners_release,
 };
 
 /* === stale_secs ========================================================== */
 
-static int gpt_stale_secs_get(void *data, u64 *val)
+static int pintrack_stale_secs_get(void *data, u64 *val)
 {
 	*val = READ_ONCE(gup_pin_tracking_stale_secs);
 	return 0;
 }
 
-static int gpt_stale_secs_set(void *data, u64 val)
+static int pintrack_stale_secs_set(void *data, u64 val)
 {
 	if (val > ULONG_MAX)
 		return -EINVAL;
@@ -391,27 +391,27 @@ static int gpt_stale_secs_set(void *data, u64 val)
 }
 
 /* Anything but a number fails with -EINVAL (kstrtoull) and changes nothing. */
-DEFINE_DEBUGFS_ATTRIBUTE(gpt_stale_secs_fops, gpt_stale_secs_get,
-			 gpt_stale_secs_set, "%llu\n");
+DEFINE_DEBUGFS_ATTRIBUTE(pintrack_stale_secs_fops, pintrack_stale_secs_get,
+			 pintrack_stale_secs_set, "%llu\n");
 
 /* Sum of the tracked counts of the pages of @folio. */
-static unsigned long gpt_folio_sum(struct folio *folio)
+static unsigned long pintrack_folio_sum(struct folio *folio)
 {
 	unsigned long pfn = folio_pfn(folio);
 	unsigned long end = pfn + folio_nr_pages(folio);
 	unsigned long sum = 0;
 
 	while (pfn < end) {
-		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
+		unsigned long nr = pintrack_chunk_len(pfn, end - pfn);
 		struct page_ext *page_ext;
 		unsigned long origin, i;
 
 		page_ext = page_ext_get(pfn_to_page(pfn));
 		if (page_ext) {
-			origin = gpt_origin(page_ext, pfn);
+			origin = pintrack_origin(page_ext, pfn);
 			for (i = 0; i < nr; i++)
-				sum += READ_ONCE(gpt_entry(origin, pfn + i)->state) &
-				       GPT_COUNT_MASK;
+				sum += READ_ONCE(pintrack_entry(origin, pfn + i)->state) &
+				       PINTRACK_COUNT_MASK;
 			page_ext_put(page_ext);
 		}
 		pfn += nr;
@@ -424,23 +424,23 @@ static unsigned long gpt_folio_sum(struct folio *folio)
  * all): a long-term pin is counted only once its migration check passes,
  * which can wait behind memory offlining for hundreds of milliseconds.
  */
-#define GPT_VERIFY_TRIES	10
+#define PINTRACK_VERIFY_TRIES	10
 /* At most this many mismatch lines: the output always fits its buffer. */
-#define GPT_VERIFY_LINES	512
-#define GPT_VERIFY_BUF		(GPT_VERIFY_LINES * 96 + 256)
+#define PINTRACK_VERIFY_LINES	512
+#define PINTRACK_VERIFY_BUF		(PINTRACK_VERIFY_LINES * 96 + 256)
 
-struct gpt_verify {
+struct pintrack_verify {
 	struct seq_file *m;
 	unsigned long checked;
 	unsigned long bad;
 };
 
-static __printf(2, 3) void gpt_mismatch(struct gpt_verify *v,
+static __printf(2, 3) void pintrack_mismatch(struct pintrack_verify *v,
 					const char *fmt, ...)
 {
 	va_list args;
 
-	if (v->bad++ >= GPT_VERIFY_LINES)
+	if (v->bad++ >= PINTRACK_VERIFY_LINES)
 		return;
 	va_start(args, fmt);
 	seq_vprintf(v->m, fmt, args);
@@ -456,19 +456,19 @@ static __printf(2, 3) void gpt_mismatch(struct gpt_verify *v,
  * pin or unpin between them cannot pass for a match or a mismatch.
  * Returns true if it matches; fills *@tracked and *@upstream otherwise.
  */
-static bool gpt_verify_once(struct folio *folio, struct page *page,
-			    unsigned long *tracked, unsigned long *upstream)
+static bool pintrack_verify_once(struct folio *folio, struct page *page,
+				 unsigned long *tracked, unsigned long *upstream)
 {
 	int before, after;
 
 	if (folio_test_large(folio)) {
 		before = atomic_read(&folio->_pincount);
-		*tracked = gpt_folio_sum(folio);
+		*tracked = pintrack_folio_sum(folio);
 		after = atomic_read(&folio->_pincount);
 		*upstream = after;
 		return before == after && *tracked == after;
 	}
-	*tracked = gpt_state(page) & GPT_COUNT_MASK;
+	*tracked = pintrack_state(page) & PINTRACK_COUNT_MASK;
 	/* Our own reference is not a pin reference. */
 	*upstream = (folio_ref_count(folio) - 1) / GUP_PIN_COUNTING_BIAS;
 	return *tracked <= *upstream;
@@ -480,14 +480,14 @@ static bool gpt_verify_once(struct folio *folio, struct page *page,
  * sleep: the folio may be freed, split or offlined meanwhile, which ends the
  * check without a report.
  */
-static void gpt_verify_folio(struct gpt_verify *v, unsigned long pfn)
+static void pintrack_verify_folio(struct pintrack_verify *v, unsigned long pfn)
 {
 	unsigned long tracked = 0, upstream = 0;
 	unsigned int order = 0;
 	bool large = false;
 	int try;
 
-	for (try = 0; try < GPT_VERIFY_TRIES; try++) {
+	for (try = 0; try < PINTRACK_VERIFY_TRIES; try++) {
 		struct folio *folio;
 		struct page *page;
 		bool ok = true;
@@ -506,8 +506,8 @@ static void gpt_verify_folio(struct gpt_verify *v, unsigned long pfn)
 			    (!folio_test_large(folio) || &folio->page == page)) {
 				large = folio_test_large(folio);
 				order = folio_order(folio);
-				ok = gpt_verify_once(folio, page, &tracked,
-						     &upstream);
+				ok = pintrack_verify_once(folio, page, &tracked,
+							  &upstream);
 			}
 			folio_put(folio);
 		}
@@ -516,16 +516,16 @@ static void gpt_verify_folio(struct gpt_verify *v, unsigned long pfn)
 			return;
 	}
 	if (large)
-		gpt_mismatch(v, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
-			     pfn, order, tracked, upstream);
+		pintrack_mismatch(v, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
+				  pfn, order, tracked, upstream);
 	else
-		gpt_mismatch(v, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
-			     pfn, tracked, upstream);
+		pintrack_mismatch(v, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
+				  pfn, tracked, upstream);
 }
 
 /* Check the pages of one chunk from @pfn on, @len of them. */
-static void gpt_verify_chunk(struct gpt_verify *v, unsigned long pfn,
-			     unsigned long len)
+static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
+				  unsigned long len)
 {
 	unsigned long i, heads[8];
 	unsigned int nr_heads = 0, h;
@@ -544,16 +544,16 @@ static void gpt_verify_chunk(struct gpt_verify *v, unsigned long pfn,
 			put_online_mems();
 			return;
 		}
-		origin = gpt_origin(page_ext, pfn);
+		origin = pintrack_origin(page_ext, pfn);
 		for (i = 0; i < n && nr_heads < ARRAY_SIZE(heads); i++) {
-			u32 state = READ_ONCE(gpt_entry(origin, pfn + i)->state);
-			u32 count = state & GPT_COUNT_MASK;
+			u32 state = READ_ONCE(pintrack_entry(origin, pfn + i)->state);
+			u32 count = state & PINTRACK_COUNT_MASK;
 
 			v->checked++;
-			if (!count != !(state & GPT_DMA_PINNED))
-				gpt_mismatch(v, "pfn 0x%lx: pins %u but DmaPinned %d\n",
-					     pfn + i, count,
-					     !!(state & GPT_DMA_PINNED));
+			if (!count != !(state & PINTRACK_DMA_PINNED))
+				pintrack_mismatch(v, "pfn 0x%lx: pins %u but DmaPinned %d\n",
+						  pfn + i, count,
+					     !!(state & PINTRACK_DMA_PINNED));
 			page = pfn_to_page(pfn + i);
 			if (count || PageHead(page))
 				heads[nr_heads++] = pfn + i;
@@ -561,7 +561,7 @@ static void gpt_verify_chunk(struct gpt_verify *v, unsigned long pfn,
 		page_ext_put(page_ext);
 		put_online_mems();
 		for (h = 0; h < nr_heads; h++)
-			gpt_verify_folio(v, heads[h]);
+			pintrack_verify_folio(v, heads[h]);
 		nr_heads = 0;
 		pfn += i;
 		len -= i;
@@ -571,7 +571,7 @@ static void gpt_verify_chunk(struct gpt_verify *v, unsigned long pfn,
 /**
  * gup_pin_tracking_verify() - Check every tracked page against upstream.
  * @m: Where to print the result and the mismatches (at most
- *     GPT_VERIFY_LINES of them).
+ *     PINTRACK_VERIFY_LINES of them).
  *
  * For each page with page_ext: the DmaPinned bit is set exactly when the
  * count is non-zero; for a large folio the counts of its pages add up to its
@@ -584,50 +584,50 @@ static void gpt_verify_chunk(struct gpt_verify *v, unsigned long pfn,
  */
 VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_verify(struct seq_file *m)
 {
-	unsigned long pfn, end = gpt_max_pfn();
-	struct gpt_verify v = { .m = m };
+	unsigned long pfn, end = pintrack_max_pfn();
+	struct pintrack_verify v = { .m = m };
 
 	for (pfn = 0; pfn < end; ) {
-		unsigned long len = gpt_chunk_len(pfn, end - pfn);
+		unsigned long len = pintrack_chunk_len(pfn, end - pfn);
 
-		gpt_verify_chunk(&v, pfn, len);
+		pintrack_verify_chunk(&v, pfn, len);
 		pfn += len;
 		cond_resched();
 	}
-	if (v.bad > GPT_VERIFY_LINES)
+	if (v.bad > PINTRACK_VERIFY_LINES)
 		seq_printf(m, "(%lu more mismatches not listed)\n",
-			   v.bad - GPT_VERIFY_LINES);
+			   v.bad - PINTRACK_VERIFY_LINES);
 	seq_printf(m, "checked %lu mismatches %lu\n", v.checked, v.bad);
 	return v.bad;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_verify);
 
-static int gpt_verify_show(struct seq_file *m, void *v)
+static int pintrack_verify_show(struct seq_file *m, void *v)
 {
 	gup_pin_tracking_verify(m);
 	return 0;
 }
 
-static int gpt_verify_open(struct inode *inode, struct file *file)
+static int pintrack_verify_open(struct inode *inode, struct file *file)
 {
 	/* Big enough for any output: seq_read() never re-runs the walk. */
-	return single_open_size(file, gpt_verify_show, NULL, GPT_VERIFY_BUF);
+	return single_open_size(file, pintrack_verify_show, NULL, PINTRACK_VERIFY_BUF);
 }
 
-static const struct file_operations gpt_verify_fops = {
-	.open = gpt_verify_open,
+static const struct file_operations pintrack_verify_fops = {
+	.open = pintrack_verify_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
 
-static int gpt_failures_open(struct inode *inode, struct file *file)
+static int pintrack_failures_open(struct inode *inode, struct file *file)
 {
 	return single_open(file, gup_pin_tracking_failures_show, NULL);
 }
 
-static const struct file_operations gpt_failures_fops = {
-	.open = gpt_failures_open,
+static const struct file_operations pintrack_failures_fops = {
+	.open = pintrack_failures_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
 	.release = single_release,
@@ -642,14 +642,14 @@ static int __init gup_pin_tracking_debugfs_init(void)
 	dir = debugfs_create_dir("gup_pin_tracking", NULL);
 	debugfs_create_file("stats", 0444, dir, NULL,
 			    &gup_pin_tracking_stats_fops);
-	debugfs_create_file("pinned", 0400, dir, NULL, &gpt_pinned_fops);
-	debugfs_create_file("verify", 0400, dir, NULL, &gpt_verify_fops);
+	debugfs_create_file("pinned", 0400, dir, NULL, &pintrack_pinned_fops);
+	debugfs_create_file("verify", 0400, dir, NULL, &pintrack_verify_fops);
 	debugfs_create_file_unsafe("stale_secs", 0600, dir, NULL,
-				   &gpt_stale_secs_fops);
-	debugfs_create_file("failures", 0400, dir, NULL, &gpt_failures_fops);
+				   &pintrack_stale_secs_fops);
+	debugfs_create_file("failures", 0400, dir, NULL, &pintrack_failures_fops);
 	if (gup_pin_tracking_stacks)
 		debugfs_create_file("pinners", 0400, dir, NULL,
-				    &gpt_pinners_fops);
+				    &pintrack_pinners_fops);
 	return 0;
 }
 late_initcall(gup_pin_tracking_debugfs_init);

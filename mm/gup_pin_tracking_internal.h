@@ -26,28 +26,28 @@
 
 /*
  * The state word of a base page: the pin count and six flags. All but
- * GPT_REPORTED clear when the count drops to zero, which ends a pinning
+ * PINTRACK_REPORTED clear when the count drops to zero, which ends a pinning
  * episode. It is only
  * written under the page's bucket lock; readers that only look (the query
  * API, dump_page(), debugfs) read it with READ_ONCE().
  */
-#define GPT_COUNT_BITS		27	/* plain numbers, which the gdb */
-#define GPT_LONGTERM_SHIFT	28	/* scripts read (constants.py.in) */
-#define GPT_COUNT_MASK		GENMASK(GPT_COUNT_BITS - 1, 0)
-#define GPT_WATCHED		BIT(27)	/* it blocked a migration: record its release */
-#define GPT_LONGTERM		BIT(GPT_LONGTERM_SHIFT)	/* a FOLL_LONGTERM pin (below) */
-#define GPT_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
-#define GPT_REPORTED		BIT(30)	/* misuse already reported for this page */
-#define GPT_STALE		BIT(31)	/* reported as a stale short-term pin */
+#define PINTRACK_COUNT_BITS		27	/* plain numbers, which the gdb */
+#define PINTRACK_LONGTERM_SHIFT	28	/* scripts read (constants.py.in) */
+#define PINTRACK_COUNT_MASK		GENMASK(PINTRACK_COUNT_BITS - 1, 0)
+#define PINTRACK_WATCHED		BIT(27)	/* it blocked a migration: record its release */
+#define PINTRACK_LONGTERM		BIT(PINTRACK_LONGTERM_SHIFT)	/* a FOLL_LONGTERM pin (below) */
+#define PINTRACK_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
+#define PINTRACK_REPORTED		BIT(30)	/* misuse already reported for this page */
+#define PINTRACK_STALE		BIT(31)	/* reported as a stale short-term pin */
 
 /* The pin count in a state word. */
-static inline unsigned int gpt_pins(u32 state)
+static inline unsigned int pintrack_pins(u32 state)
 {
-	return state & GPT_COUNT_MASK;
+	return state & PINTRACK_COUNT_MASK;
 }
 
 /*
- * GPT_LONGTERM is set by every FOLL_LONGTERM pin and cleared only when the
+ * PINTRACK_LONGTERM is set by every FOLL_LONGTERM pin and cleared only when the
  * count drops to zero: "a long-term pin was taken since the page was last
  * unpinned completely". An unpin does not say which kind of pin it drops
  * (unpin_user_page() is the same for both), so a page whose long-term pin
@@ -60,9 +60,9 @@ static inline unsigned int gpt_pins(u32 state)
  * pointer fields of the page_ext clients laid out after this one (page_owner,
  * memory allocation profiling) stay aligned too.
  */
-struct gpt_page {
+struct pintrack_page {
 	u32 state;
-	u32 pinned_at;			/* gpt_now() of the last pin */
+	u32 pinned_at;			/* pintrack_now() of the last pin */
 	depot_stack_handle_t stack;	/* stacks: the last pinner's stack */
 	u32 tgid;			/* stacks: the last pinner, see below */
 };
@@ -73,47 +73,47 @@ struct gpt_page {
  * a process that reuses the number after the pinner exited is not named as
  * the pinner (gup_pin_tracking_comm()).
  */
-#define GPT_TGID_BITS		22
-#define GPT_TGID_MASK		GENMASK(GPT_TGID_BITS - 1, 0)
-#define GPT_BIRTH_BITS		(32 - GPT_TGID_BITS)
-static_assert(BIT(GPT_TGID_BITS) >= PID_MAX_LIMIT);
+#define PINTRACK_TGID_BITS		22
+#define PINTRACK_TGID_MASK		GENMASK(PINTRACK_TGID_BITS - 1, 0)
+#define PINTRACK_BIRTH_BITS		(32 - PINTRACK_TGID_BITS)
+static_assert(BIT(PINTRACK_TGID_BITS) >= PID_MAX_LIMIT);
 
 /* The pinner's thread group id in a tgid word. */
-static inline u32 gpt_tgid(u32 tgid)
+static inline u32 pintrack_tgid(u32 tgid)
 {
-	return tgid & GPT_TGID_MASK;
+	return tgid & PINTRACK_TGID_MASK;
 }
 
-#define GPT_PAGE_SIZE_ON	offsetof(struct gpt_page, stack)
-#define GPT_PAGE_SIZE_STACKS	sizeof(struct gpt_page)
-static_assert(GPT_PAGE_SIZE_ON == 8 && GPT_PAGE_SIZE_STACKS == 16);
+#define PINTRACK_PAGE_SIZE_ON	offsetof(struct pintrack_page, stack)
+#define PINTRACK_PAGE_SIZE_STACKS	sizeof(struct pintrack_page)
+static_assert(PINTRACK_PAGE_SIZE_ON == 8 && PINTRACK_PAGE_SIZE_STACKS == 16);
 
-static inline struct gpt_page *gpt_page(struct page_ext *page_ext)
+static inline struct pintrack_page *pintrack_page(struct page_ext *page_ext)
 {
 	return page_ext_data(page_ext, &gup_pin_tracking_ops);
 }
 
 /*
  * Pages are locked, looked up and walked in naturally aligned chunks of
- * 2^GPT_CHUNK_ORDER pages (2 MiB with 4 KiB pages). A chunk never crosses a
+ * 2^PINTRACK_CHUNK_ORDER pages (2 MiB with 4 KiB pages). A chunk never crosses a
  * memory section, so its page_ext is one array.
  */
 #ifdef CONFIG_SPARSEMEM
-#define GPT_CHUNK_ORDER		min(9, PFN_SECTION_SHIFT)
+#define PINTRACK_CHUNK_ORDER		min(9, PFN_SECTION_SHIFT)
 #else
-#define GPT_CHUNK_ORDER		9
+#define PINTRACK_CHUNK_ORDER		9
 #endif
-#define GPT_CHUNK_PAGES		BIT(GPT_CHUNK_ORDER)
+#define PINTRACK_CHUNK_PAGES		BIT(PINTRACK_CHUNK_ORDER)
 
 /* Number of pages from @pfn up to the end of its chunk, at most @nr. */
-static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
+static inline unsigned long pintrack_chunk_len(unsigned long pfn, unsigned long nr)
 {
-	return min(nr, GPT_CHUNK_PAGES - (pfn & (GPT_CHUNK_PAGES - 1)));
+	return min(nr, PINTRACK_CHUNK_PAGES - (pfn & (PINTRACK_CHUNK_PAGES - 1)));
 }
 
 /*
  * The entry of a pfn is at origin + pfn * page_ext_size, where origin is
- * gpt_origin() of the page_ext of any pfn of the same chunk: a chunk lies
+ * pintrack_origin() of the page_ext of any pfn of the same chunk: a chunk lies
  * within one memory section, whose page_ext is one array. (With FLATMEM the
  * array is per node; walks also stop where the node changes.)
  */
@@ -124,10 +124,10 @@ static inline unsigned long gpt_chunk_len(unsigned long pfn, unsigned long nr)
  * only after synchronize_rcu(). With SPARSEMEM this is lookup_page_ext()
  * inline, saving the calls of page_ext_get() and page_ext_put() on the hot
  * paths. False if @page has no page_ext; else release *@page_extp with
- * gpt_page_ext_put().
+ * pintrack_page_ext_put().
  */
-static __always_inline bool gpt_page_ext_get(struct page *page,
-					     unsigned long pfn,
+static __always_inline bool pintrack_page_ext_get(struct page *page,
+						  unsigned long pfn,
 					     struct page_ext **page_extp)
 {
 #ifdef CONFIG_SPARSEMEM
@@ -143,23 +143,23 @@ static __always_inline bool gpt_page_ext_get(struct page *page,
 #endif
 }
 
-static __always_inline void gpt_page_ext_put(struct page_ext *page_ext)
+static __always_inline void pintrack_page_ext_put(struct page_ext *page_ext)
 {
 #ifndef CONFIG_SPARSEMEM
 	page_ext_put(page_ext);
 #endif
 }
 
-static __always_inline struct gpt_page *gpt_entry(unsigned long origin,
-						  unsigned long pfn)
+static __always_inline struct pintrack_page *pintrack_entry(unsigned long origin,
+							    unsigned long pfn)
 {
-	return (struct gpt_page *)(origin + pfn * page_ext_size);
+	return (struct pintrack_page *)(origin + pfn * page_ext_size);
 }
 
-static __always_inline unsigned long gpt_origin(struct page_ext *page_ext,
-						unsigned long pfn)
+static __always_inline unsigned long pintrack_origin(struct page_ext *page_ext,
+						     unsigned long pfn)
 {
-	return (unsigned long)gpt_page(page_ext) - pfn * page_ext_size;
+	return (unsigned long)pintrack_page(page_ext) - pfn * page_ext_size;
 }
 
 /*
@@ -167,42 +167,42 @@ static __always_inline unsigned long gpt_origin(struct page_ext *page_ext,
  * gup_pin_tracking.c). Each has a cache line of its own, as the futex hash
  * buckets do: CPUs pinning in different buckets never share a line.
  */
-struct gpt_bucket {
+struct pintrack_bucket {
 	spinlock_t lock;	/* protects the entries of its chunks */
 } ____cacheline_aligned_in_smp;
 
-extern struct gpt_bucket *gpt_buckets;
-extern unsigned int gpt_lock_shift;	/* 64 - lock_bits */
+extern struct pintrack_bucket *pintrack_buckets;
+extern unsigned int pintrack_lock_shift;	/* 64 - lock_bits */
 
 /* The bucket lock of @pfn: hash_64() of its chunk, the shift computed once. */
-static __always_inline spinlock_t *gpt_lock(unsigned long pfn)
+static __always_inline spinlock_t *pintrack_lock(unsigned long pfn)
 {
-	u64 chunk = pfn >> GPT_CHUNK_ORDER;
+	u64 chunk = pfn >> PINTRACK_CHUNK_ORDER;
 
-	return &gpt_buckets[chunk * GOLDEN_RATIO_64 >> gpt_lock_shift].lock;
+	return &pintrack_buckets[chunk * GOLDEN_RATIO_64 >> pintrack_lock_shift].lock;
 }
 
-/* The tag of @task's thread group start time (see struct gpt_page). */
-static inline u32 gpt_birth(struct task_struct *task)
+/* The tag of @task's thread group start time (see struct pintrack_page). */
+static inline u32 pintrack_birth(struct task_struct *task)
 {
-	return hash_64(task->group_leader->start_time, GPT_BIRTH_BITS);
+	return hash_64(task->group_leader->start_time, PINTRACK_BIRTH_BITS);
 }
 
-enum gpt_counter {
-	GPT_PINNED_PAGES,
-	GPT_PINS,
-	GPT_LONGTERM_PAGES,
-	GPT_PINS_TOTAL,
-	GPT_UNPINS_TOTAL,
-	GPT_ERRORS,
-	GPT_STALE_REPORTS,
-	GPT_MIGRATE_PINNED,
-	GPT_MIGRATE_OTHER,
-	GPT_FAILURES_DROPPED,
-	GPT_NR_COUNTERS,
+enum pintrack_counter {
+	PINTRACK_PINNED_PAGES,
+	PINTRACK_PINS,
+	PINTRACK_LONGTERM_PAGES,
+	PINTRACK_PINS_TOTAL,
+	PINTRACK_UNPINS_TOTAL,
+	PINTRACK_ERRORS,
+	PINTRACK_STALE_REPORTS,
+	PINTRACK_MIGRATE_PINNED,
+	PINTRACK_MIGRATE_OTHER,
+	PINTRACK_FAILURES_DROPPED,
+	PINTRACK_NR_COUNTERS,
 };
 
-extern const char *const gup_pin_tracking_counter_names[GPT_NR_COUNTERS];
+extern const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS];
 extern const char *const gup_pin_tracking_misuse_names[GUP_PIN_NR_MISUSE];
 extern bool gup_pin_tracking_stacks;
 extern unsigned int gup_pin_tracking_lock_bits;
@@ -215,7 +215,7 @@ int gup_pin_tracking_stale_secs_set(unsigned long secs);
 unsigned long gup_pin_tracking_stale_cost(unsigned long *pages);
 
 /* What a reader sees of a page's entry. */
-struct gpt_snap {
+struct pintrack_snap {
 	u32 state;
 	u32 pinned_at;
 	depot_stack_handle_t stack;	/* 0 unless in stacks mode */
@@ -223,7 +223,7 @@ struct gpt_snap {
 };
 
 /* Read the entry @gp of a page without its lock. */
-static inline void gpt_read(const struct gpt_page *gp, struct gpt_snap *snap)
+static inline void pintrack_read(const struct pintrack_page *gp, struct pintrack_snap *snap)
 {
 	snap->state = READ_ONCE(gp->state);
 	snap->pinned_at = READ_ONCE(gp->pinned_at);
@@ -236,7 +236,7 @@ static inline void gpt_read(const struct gpt_page *gp, struct gpt_snap *snap)
 }
 
 /* The entry of @page; false (and all zero) if it has no page_ext. */
-static inline bool gpt_snapshot(const struct page *page, struct gpt_snap *snap)
+static inline bool pintrack_snapshot(const struct page *page, struct pintrack_snap *snap)
 {
 	struct page_ext *page_ext = page_ext_get(page);
 
@@ -244,22 +244,22 @@ static inline bool gpt_snapshot(const struct page *page, struct gpt_snap *snap)
 		memset(snap, 0, sizeof(*snap));
 		return false;
 	}
-	gpt_read(gpt_page(page_ext), snap);
+	pintrack_read(pintrack_page(page_ext), snap);
 	page_ext_put(page_ext);
 	return true;
 }
 
 /* The state word of @page, 0 if it has no page_ext. */
-static inline u32 gpt_state(const struct page *page)
+static inline u32 pintrack_state(const struct page *page)
 {
-	struct gpt_snap snap;
+	struct pintrack_snap snap;
 
-	gpt_snapshot(page, &snap);
+	pintrack_snapshot(page, &snap);
 	return snap.state;
 }
 
 /* End of the last populated zone: no pfn at or past it has page_ext. */
-static inline unsigned long gpt_max_pfn(void)
+static inline unsigned long pintrack_max_pfn(void)
 {
 	unsigned long end = 0;
 	struct zone *zone;
@@ -274,16 +274,16 @@ static inline unsigned long gpt_max_pfn(void)
  * seconds wraps after 136 years, so ages stay true however long a pin is
  * held (a u32 of jiffies wrapped after 49.7 days at HZ=1000).
  */
-static __always_inline u32 gpt_now(void)
+static __always_inline u32 pintrack_now(void)
 {
 	return div_u64(get_jiffies_64() - INITIAL_JIFFIES, HZ);
 }
 
 /*
- * Whole seconds from @then (a gpt_now()) to @now; 0 if @then is later (a
+ * Whole seconds from @then (a pintrack_now()) to @now; 0 if @then is later (a
  * pin taken after a scan or report read the clock).
  */
-static inline unsigned long gpt_secs(u32 then, u32 now)
+static inline unsigned long pintrack_secs(u32 then, u32 now)
 {
 	s32 secs = now - then;
 
@@ -291,9 +291,9 @@ static inline unsigned long gpt_secs(u32 then, u32 now)
 }
 
 /* Whole seconds since a pin taken at @pinned_at. */
-static inline unsigned long gpt_age_secs(u32 pinned_at)
+static inline unsigned long pintrack_age_secs(u32 pinned_at)
 {
-	return gpt_secs(pinned_at, gpt_now());
+	return pintrack_secs(pinned_at, pintrack_now());
 }
 
 /* === Reports (gup_pin_tracking_report.c) ================================ */
@@ -301,16 +301,16 @@ static inline unsigned long gpt_age_secs(u32 pinned_at)
 struct seq_file;
 
 /* " pid <tgid> comm <comm>" is at most this long, with its NUL. */
-#define GPT_WHO_LEN		(24 + TASK_COMM_LEN)
+#define PINTRACK_WHO_LEN		(24 + TASK_COMM_LEN)
 
 int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len);
-const char *gpt_who(char *buf, size_t len, const struct gpt_snap *snap);
-int gpt_page_line(char *buf, size_t len, unsigned long pfn,
-		  const struct gpt_snap *snap, u32 now, const char *who);
-void gpt_log_stack(depot_stack_handle_t handle);
-void gpt_seq_stack(struct seq_file *m, depot_stack_handle_t handle);
-bool gpt_kunit_count(const char *name);
-void gpt_failure_released(unsigned long pfn, bool freed);
+const char *pintrack_who(char *buf, size_t len, const struct pintrack_snap *snap);
+int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
+		       const struct pintrack_snap *snap, u32 now, const char *who);
+void pintrack_log_stack(depot_stack_handle_t handle);
+void pintrack_seq_stack(struct seq_file *m, depot_stack_handle_t handle);
+bool pintrack_kunit_count(const char *name);
+void pintrack_failure_released(unsigned long pfn, bool freed);
 int gup_pin_tracking_failures_init(void);
 
 /* For the debugfs files and the KUnit tests. */

@@ -39,8 +39,8 @@
 
 /**
  * gup_pin_tracking_comm() - The command name of the process that pinned.
- * @tgid: The tgid word of a page's entry (struct gpt_page).
- * @pinned_at: When the page was pinned (gpt_now()).
+ * @tgid: The tgid word of a page's entry (struct pintrack_page).
+ * @pinned_at: When the page was pinned (pintrack_now()).
  * @comm: Where to write the name.
  * @len: Size of @comm.
  *
@@ -48,7 +48,7 @@
  * pinned: it must be older than the pin (give or take a second) and its
  * start time must match the entry's tag. A process that took the number
  * after the pinner exited is not named. The two ages are taken each on its
- * own clock (start_time is ktime, gpt_now() jiffies): how far the clocks
+ * own clock (start_time is ktime, pintrack_now() jiffies): how far the clocks
  * drifted apart since boot does not count (compared as times since boot,
  * an i386 TCG guest named its own live pinner "-").
  *
@@ -62,11 +62,11 @@ int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len)
 
 	strscpy(comm, "-", len);
 	rcu_read_lock();
-	task = pid_task(find_pid_ns(gpt_tgid(tgid), &init_pid_ns),
+	task = pid_task(find_pid_ns(pintrack_tgid(tgid), &init_pid_ns),
 			PIDTYPE_TGID);
-	if (task && gpt_birth(task) == tgid >> GPT_TGID_BITS &&
+	if (task && pintrack_birth(task) == tgid >> PINTRACK_TGID_BITS &&
 	    div_u64(ktime_get_ns() - task->group_leader->start_time,
-		    NSEC_PER_SEC) + 1 >= gpt_age_secs(pinned_at)) {
+		    NSEC_PER_SEC) + 1 >= pintrack_age_secs(pinned_at)) {
 		__get_task_comm(comm, len, task);
 		ret = 0;
 	}
@@ -75,15 +75,15 @@ int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len)
 }
 
 /**
- * gpt_who() - " pid <tgid> comm <comm>" of an entry in stacks mode.
- * @buf: Where to write it, GPT_WHO_LEN bytes.
+ * pintrack_who() - " pid <tgid> comm <comm>" of an entry in stacks mode.
+ * @buf: Where to write it, PINTRACK_WHO_LEN bytes.
  * @len: Size of @buf.
  * @snap: The entry.
  *
  * Context: As gup_pin_tracking_comm().
  * Return: @buf, which is "" unless in stacks mode.
  */
-const char *gpt_who(char *buf, size_t len, const struct gpt_snap *snap)
+const char *pintrack_who(char *buf, size_t len, const struct pintrack_snap *snap)
 {
 	char comm[TASK_COMM_LEN];
 
@@ -92,19 +92,19 @@ const char *gpt_who(char *buf, size_t len, const struct gpt_snap *snap)
 		gup_pin_tracking_comm(snap->tgid, snap->pinned_at, comm,
 				      sizeof(comm));
 		scnprintf(buf, len, " pid %u comm %s",
-			  gpt_tgid(snap->tgid), comm);
+			  pintrack_tgid(snap->tgid), comm);
 	}
 	return buf;
 }
 
 /**
- * gpt_page_line() - The line of a pinned page, as `pinned` shows it.
+ * pintrack_page_line() - The line of a pinned page, as `pinned` shows it.
  * @buf: Where to write it.
  * @len: Size of @buf.
  * @pfn: The page.
  * @snap: Its entry.
- * @now: The time its age is taken at (gpt_now()).
- * @who: gpt_who() of the entry, or "" to leave it out.
+ * @now: The time its age is taken at (pintrack_now()).
+ * @who: pintrack_who() of the entry, or "" to leave it out.
  *
  * "pfn 0x<hex> pins <n>[ longterm] age <s>s[ pid <tgid> comm <comm>]": the
  * one format of a page for the log, `pinned`, `failures` and dump_page().
@@ -112,32 +112,32 @@ const char *gpt_who(char *buf, size_t len, const struct gpt_snap *snap)
  * Context: Any context.
  * Return: The length written.
  */
-int gpt_page_line(char *buf, size_t len, unsigned long pfn,
-		  const struct gpt_snap *snap, u32 now, const char *who)
+int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
+		       const struct pintrack_snap *snap, u32 now, const char *who)
 {
 	return scnprintf(buf, len, "pfn 0x%lx pins %u%s age %lus%s", pfn,
-			 gpt_pins(snap->state),
-			 snap->state & GPT_LONGTERM ? " longterm" : "",
-			 gpt_secs(snap->pinned_at, now), who);
+			 pintrack_pins(snap->state),
+			 snap->state & PINTRACK_LONGTERM ? " longterm" : "",
+			 pintrack_secs(snap->pinned_at, now), who);
 }
 
-/* Longest gpt_page_line(). */
-#define GPT_LINE_LEN		(64 + GPT_WHO_LEN)
+/* Longest pintrack_page_line(). */
+#define PINTRACK_LINE_LEN		(64 + PINTRACK_WHO_LEN)
 
 /**
- * gpt_log_stack() - Print a saved stack to the kernel log.
+ * pintrack_log_stack() - Print a saved stack to the kernel log.
  * @handle: The stack; nothing is printed for 0.
  *
  * Context: Any context.
  */
-void gpt_log_stack(depot_stack_handle_t handle)
+void pintrack_log_stack(depot_stack_handle_t handle)
 {
 	if (handle)
 		stack_depot_print(handle);
 }
 
 /**
- * gpt_seq_stack() - Print a saved stack to a debugfs file.
+ * pintrack_seq_stack() - Print a saved stack to a debugfs file.
  * @m: The seq_file.
  * @handle: The stack; nothing is printed for 0.
  *
@@ -145,7 +145,7 @@ void gpt_log_stack(depot_stack_handle_t handle)
  *
  * Context: Process context.
  */
-void gpt_seq_stack(struct seq_file *m, depot_stack_handle_t handle)
+void pintrack_seq_stack(struct seq_file *m, depot_stack_handle_t handle)
 {
 	unsigned long *entries;
 	unsigned int nr, i;
@@ -169,19 +169,19 @@ void gpt_seq_stack(struct seq_file *m, depot_stack_handle_t handle)
  */
 void __gup_pin_track_dump_page(const struct page *page)
 {
-	struct gpt_snap snap;
+	struct pintrack_snap snap;
 
-	if (!gpt_snapshot(page, &snap))
+	if (!pintrack_snapshot(page, &snap))
 		return;
 	pr_warn("pfn 0x%lx pins %u%s%s\n", page_to_pfn(page),
-		gpt_pins(snap.state),
-		snap.state & GPT_LONGTERM ? " longterm" : "",
-		snap.state & GPT_DMA_PINNED ? " DmaPinned" : "");
+		pintrack_pins(snap.state),
+		snap.state & PINTRACK_LONGTERM ? " longterm" : "",
+		snap.state & PINTRACK_DMA_PINNED ? " DmaPinned" : "");
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
- * gpt_kunit_count() - Count a report in a KUnit test instead of printing it.
+ * pintrack_kunit_count() - Count a report in a KUnit test instead of printing it.
  * @name: The named resource of the test ("gup_pin_tracking_reports",
  *	  "gup_pin_tracking_stale", "gup_pin_tracking_blocked",
  *	  "gup_pin_tracking_released").
@@ -193,7 +193,7 @@ void __gup_pin_track_dump_page(const struct page *page)
  * Context: Any context.
  * Return: true if the report was counted and must not be printed.
  */
-bool gpt_kunit_count(const char *name)
+bool pintrack_kunit_count(const char *name)
 {
 	struct kunit_resource *resource;
 	struct kunit *test = kunit_get_current_test();
@@ -208,7 +208,7 @@ bool gpt_kunit_count(const char *name)
 	return true;
 }
 #else
-bool gpt_kunit_count(const char *name)
+bool pintrack_kunit_count(const char *name)
 {
 	return false;
 }
@@ -218,24 +218,24 @@ bool gpt_kunit_count(const char *name)
 
 /*
  * The record of the pinned pages that blocked a migration: a ring of
- * GPT_FAILURES records, allocated when tracking starts, newest overwriting
+ * PINTRACK_FAILURES records, allocated when tracking starts, newest overwriting
  * oldest (counted in failures_dropped). A record is "live" until its page's
- * count drops to zero; the page is marked GPT_WATCHED meanwhile, so that
+ * count drops to zero; the page is marked PINTRACK_WATCHED meanwhile, so that
  * its last unpin (a slow path) finds the record. One live record a page:
  * a page that keeps blocking (offlining retries) is timed from the first
  * failure of its pinning episode.
  *
- * gpt_failures_lock nests inside a bucket lock (the release runs under it,
+ * pintrack_failures_lock nests inside a bucket lock (the release runs under it,
  * in any context) and nothing is taken inside it.
  */
-#define GPT_FAILURES		256
+#define PINTRACK_FAILURES		256
 
-struct gpt_failure {
+struct pintrack_failure {
 	unsigned long pfn;
-	struct gpt_snap snap;		/* the page's entry at the failure */
+	struct pintrack_snap snap;		/* the page's entry at the failure */
 	u64 seq;			/* 1 + its number since boot */
-	u32 at;				/* gpt_now() of the failure */
-	u32 released;			/* gpt_now() of the release */
+	u32 at;				/* pintrack_now() of the failure */
+	u32 released;			/* pintrack_now() of the release */
 	int refs;			/* the folio's refcount then */
 	enum migrate_reason reason;
 	bool live;			/* pinned still: waits for its release */
@@ -244,13 +244,13 @@ struct gpt_failure {
 	char comm[TASK_COMM_LEN];	/* stacks mode: the pinner then */
 };
 
-static struct gpt_failure *gpt_failures;
-static u64 gpt_failures_seq;		/* records written */
-static DEFINE_SPINLOCK(gpt_failures_lock);
-static DEFINE_RATELIMIT_STATE(gpt_migrate_rs, 5 * HZ, 10);
-static DEFINE_RATELIMIT_STATE(gpt_release_rs, 5 * HZ, 10);
+static struct pintrack_failure *pintrack_failures;
+static u64 pintrack_failures_seq;		/* records written */
+static DEFINE_SPINLOCK(pintrack_failures_lock);
+static DEFINE_RATELIMIT_STATE(pintrack_migrate_rs, 5 * HZ, 10);
+static DEFINE_RATELIMIT_STATE(pintrack_release_rs, 5 * HZ, 10);
 
-static const char *gpt_reason(enum migrate_reason reason)
+static const char *pintrack_reason(enum migrate_reason reason)
 {
 	switch (reason) {
 	case MR_MEMORY_HOTPLUG:
@@ -272,42 +272,42 @@ static const char *gpt_reason(enum migrate_reason reason)
  */
 int gup_pin_tracking_failures_init(void)
 {
-	gpt_failures = kcalloc(GPT_FAILURES, sizeof(*gpt_failures),
-			       GFP_KERNEL | __GFP_NOWARN);
-	return gpt_failures ? 0 : -ENOMEM;
+	pintrack_failures = kcalloc(PINTRACK_FAILURES, sizeof(*pintrack_failures),
+				    GFP_KERNEL | __GFP_NOWARN);
+	return pintrack_failures ? 0 : -ENOMEM;
 }
 
-/* The live record of @pfn, or NULL. Under gpt_failures_lock. */
-static struct gpt_failure *gpt_failure_find(unsigned long pfn)
+/* The live record of @pfn, or NULL. Under pintrack_failures_lock. */
+static struct pintrack_failure *pintrack_failure_find(unsigned long pfn)
 {
 	unsigned int i;
 
-	for (i = 0; i < GPT_FAILURES; i++)
-		if (gpt_failures[i].live && gpt_failures[i].pfn == pfn)
-			return &gpt_failures[i];
+	for (i = 0; i < PINTRACK_FAILURES; i++)
+		if (pintrack_failures[i].live && pintrack_failures[i].pfn == pfn)
+			return &pintrack_failures[i];
 	return NULL;
 }
 
 /*
  * Record that @pfn (entry @snap, folio refcount @refs) blocked a migration
  * for @reason at @now, unless it has a live record already. Under
- * gpt_failures_lock. Returns the record's seq, 0 if none was written.
+ * pintrack_failures_lock. Returns the record's seq, 0 if none was written.
  */
-static u64 gpt_failure_add(unsigned long pfn, const struct gpt_snap *snap,
-			   int refs, enum migrate_reason reason, u32 now,
+static u64 pintrack_failure_add(unsigned long pfn, const struct pintrack_snap *snap,
+				int refs, enum migrate_reason reason, u32 now,
 			   bool warn)
 {
-	struct gpt_failure *f;
+	struct pintrack_failure *f;
 
-	if (!gpt_failures || gpt_failure_find(pfn))
+	if (!pintrack_failures || pintrack_failure_find(pfn))
 		return 0;
-	f = &gpt_failures[gpt_failures_seq % GPT_FAILURES];
+	f = &pintrack_failures[pintrack_failures_seq % PINTRACK_FAILURES];
 	if (f->seq)
-		gup_pin_tracking_count(GPT_FAILURES_DROPPED, 1);
-	*f = (struct gpt_failure) {
+		gup_pin_tracking_count(PINTRACK_FAILURES_DROPPED, 1);
+	*f = (struct pintrack_failure) {
 		.pfn = pfn,
 		.snap = *snap,
-		.seq = ++gpt_failures_seq,
+		.seq = ++pintrack_failures_seq,
 		.at = now,
 		.refs = refs,
 		.reason = reason,
@@ -334,10 +334,10 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 					       bool warn)
 {
 	unsigned long pfn = page_to_pfn(page), flags;
-	char who[GPT_WHO_LEN], line[GPT_LINE_LEN], comm[TASK_COMM_LEN];
+	char who[PINTRACK_WHO_LEN], line[PINTRACK_LINE_LEN], comm[TASK_COMM_LEN];
 	struct page_ext *page_ext;
-	struct gpt_snap snap;
-	struct gpt_page *gp;
+	struct pintrack_snap snap;
+	struct pintrack_page *gp;
 	spinlock_t *lock;	/* the bucket lock of @pfn */
 	bool logged;
 	u64 seq = 0;
@@ -346,38 +346,38 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 	page_ext = page_ext_get(page);
 	if (!page_ext)
 		return false;
-	gp = gpt_page(page_ext);
-	lock = gpt_lock(pfn);
+	gp = pintrack_page(page_ext);
+	lock = pintrack_lock(pfn);
 	spin_lock_irqsave(lock, flags);
-	gpt_read(gp, &snap);
-	now = gpt_now();
-	if (snap.state & GPT_COUNT_MASK) {
-		spin_lock(&gpt_failures_lock);
-		seq = gpt_failure_add(pfn, &snap, refs, reason, now, warn);
-		spin_unlock(&gpt_failures_lock);
+	pintrack_read(gp, &snap);
+	now = pintrack_now();
+	if (snap.state & PINTRACK_COUNT_MASK) {
+		spin_lock(&pintrack_failures_lock);
+		seq = pintrack_failure_add(pfn, &snap, refs, reason, now, warn);
+		spin_unlock(&pintrack_failures_lock);
 		if (seq)
-			WRITE_ONCE(gp->state, gp->state | GPT_WATCHED);
+			WRITE_ONCE(gp->state, gp->state | PINTRACK_WATCHED);
 	}
 	spin_unlock_irqrestore(lock, flags);
 	page_ext_put(page_ext);
-	if (!(snap.state & GPT_COUNT_MASK))
+	if (!(snap.state & PINTRACK_COUNT_MASK))
 		return false;
 
 	/*
 	 * Logged once per record: offlining retries until it is let go. A
 	 * record whose line the rate limit ate has a quiet release too.
 	 */
-	logged = warn && (!gpt_failures || seq);
-	if (logged && !gpt_kunit_count("gup_pin_tracking_blocked")) {
-		logged = __ratelimit(&gpt_migrate_rs);
+	logged = warn && (!pintrack_failures || seq);
+	if (logged && !pintrack_kunit_count("gup_pin_tracking_blocked")) {
+		logged = __ratelimit(&pintrack_migrate_rs);
 		if (logged) {
-			gpt_who(who, sizeof(who), &snap);
-			gpt_page_line(line, sizeof(line), pfn, &snap, now, who);
+			pintrack_who(who, sizeof(who), &snap);
+			pintrack_page_line(line, sizeof(line), pfn, &snap, now, who);
 			pr_warn("%s: migration blocked by pinned %s\n",
-				gpt_reason(reason), line);
+				pintrack_reason(reason), line);
 			if (snap.stack) {
 				pr_warn("page last pinned by:\n");
-				gpt_log_stack(snap.stack);
+				pintrack_log_stack(snap.stack);
 			}
 		}
 	}
@@ -386,26 +386,26 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 	 * task_lock(), which must not nest in a lock taken in hard interrupts.
 	 */
 	if (seq && (gup_pin_tracking_stacks || !logged)) {
-		struct gpt_failure *f;
+		struct pintrack_failure *f;
 
 		if (gup_pin_tracking_stacks)
 			gup_pin_tracking_comm(snap.tgid, snap.pinned_at, comm,
 					      sizeof(comm));
-		spin_lock_irqsave(&gpt_failures_lock, flags);
-		f = &gpt_failures[(seq - 1) % GPT_FAILURES];
+		spin_lock_irqsave(&pintrack_failures_lock, flags);
+		f = &pintrack_failures[(seq - 1) % PINTRACK_FAILURES];
 		if (f->seq == seq) {
 			if (gup_pin_tracking_stacks)
 				strscpy(f->comm, comm, sizeof(f->comm));
 			f->logged = logged;
 		}
-		spin_unlock_irqrestore(&gpt_failures_lock, flags);
+		spin_unlock_irqrestore(&pintrack_failures_lock, flags);
 	}
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_blocked);
 
 /**
- * gpt_failure_released() - A page that blocked a migration lost its pins.
+ * pintrack_failure_released() - A page that blocked a migration lost its pins.
  * @pfn: The page.
  * @freed: It was freed while pinned (reported as such, not logged here).
  *
@@ -415,14 +415,14 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_blocked);
  *
  * Context: Any context; under the page's bucket lock.
  */
-noinline void gpt_failure_released(unsigned long pfn, bool freed)
+noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 {
 	unsigned long entries[16];	/* a rare path: the whole stack */
 	depot_stack_handle_t handle = 0;
 	enum migrate_reason reason = MR_TYPES;
-	struct gpt_failure *f;
+	struct pintrack_failure *f;
 	unsigned int nr = 0;
-	u32 now = gpt_now(), at = 0;
+	u32 now = pintrack_now(), at = 0;
 	bool logged = false;
 
 	if (gup_pin_tracking_stacks && !freed) {
@@ -430,8 +430,8 @@ noinline void gpt_failure_released(unsigned long pfn, bool freed)
 		handle = stack_depot_save(entries, nr,
 					  GFP_NOWAIT | __GFP_NOWARN);
 	}
-	spin_lock(&gpt_failures_lock);
-	f = gpt_failures ? gpt_failure_find(pfn) : NULL;
+	spin_lock(&pintrack_failures_lock);
+	f = pintrack_failures ? pintrack_failure_find(pfn) : NULL;
 	if (f) {
 		f->live = false;
 		f->released = now;
@@ -440,14 +440,14 @@ noinline void gpt_failure_released(unsigned long pfn, bool freed)
 		at = f->at;
 		logged = f->logged;
 	}
-	spin_unlock(&gpt_failures_lock);
+	spin_unlock(&pintrack_failures_lock);
 	/* A failure its caller kept quiet (__GFP_NOWARN) has a quiet end. */
-	if (!logged || freed || gpt_kunit_count("gup_pin_tracking_released"))
+	if (!logged || freed || pintrack_kunit_count("gup_pin_tracking_released"))
 		return;
-	if (!__ratelimit(&gpt_release_rs))
+	if (!__ratelimit(&pintrack_release_rs))
 		return;
 	pr_info("pfn 0x%lx that blocked %s was unpinned after %lus\n", pfn,
-		gpt_reason(reason), gpt_secs(at, now));
+		pintrack_reason(reason), pintrack_secs(at, now));
 	if (nr) {
 		pr_info("unpinned by:\n");
 		stack_trace_print(entries, nr, 1);
@@ -455,10 +455,10 @@ noinline void gpt_failure_released(unsigned long pfn, bool freed)
 }
 
 /* The first pinned pfn in [@pfn, @end), or @end. */
-static unsigned long gpt_next_pinned(unsigned long pfn, unsigned long end)
+static unsigned long pintrack_next_pinned(unsigned long pfn, unsigned long end)
 {
 	while (pfn < end) {
-		unsigned long nr = gpt_chunk_len(pfn, end - pfn);
+		unsigned long nr = pintrack_chunk_len(pfn, end - pfn);
 		struct page_ext *page_ext;
 		unsigned long origin, i;
 
@@ -467,10 +467,10 @@ static unsigned long gpt_next_pinned(unsigned long pfn, unsigned long end)
 			pfn += nr;
 			continue;
 		}
-		origin = gpt_origin(page_ext, pfn);
+		origin = pintrack_origin(page_ext, pfn);
 		for (i = 0; i < nr; i++) {
-			if (READ_ONCE(gpt_entry(origin, pfn + i)->state) &
-			    GPT_COUNT_MASK) {
+			if (READ_ONCE(pintrack_entry(origin, pfn + i)->state) &
+			    PINTRACK_COUNT_MASK) {
 				page_ext_put(page_ext);
 				return pfn + i;
 			}
@@ -481,36 +481,36 @@ static unsigned long gpt_next_pinned(unsigned long pfn, unsigned long end)
 	return end;
 }
 
-static bool gpt_folio_pinned(struct folio *folio)
+static bool pintrack_folio_pinned(struct folio *folio)
 {
 	unsigned long end = folio_pfn(folio) + folio_nr_pages(folio);
 
-	return gpt_next_pinned(folio_pfn(folio), end) < end;
+	return pintrack_next_pinned(folio_pfn(folio), end) < end;
 }
 
 /*
  * Record the pinned pages of @folio, which could not be migrated, the first
- * GPT_FOLIO_RECORDS of them: a 1 GiB folio pinned whole must not flush the
+ * PINTRACK_FOLIO_RECORDS of them: a 1 GiB folio pinned whole must not flush the
  * record of everything else. Count the folio either way.
  */
-#define GPT_FOLIO_RECORDS	16
+#define PINTRACK_FOLIO_RECORDS	16
 
-static void gpt_folio_blocked(struct folio *folio, enum migrate_reason reason,
-			      bool warn)
+static void pintrack_folio_blocked(struct folio *folio, enum migrate_reason reason,
+				   bool warn)
 {
 	unsigned long pfn = folio_pfn(folio), end = pfn + folio_nr_pages(folio);
 	int refs = folio_ref_count(folio);
 	bool pinned = false;
 	unsigned int nr;
 
-	for (nr = 0; nr < GPT_FOLIO_RECORDS; nr++, pfn++) {
-		pfn = gpt_next_pinned(pfn, end);
+	for (nr = 0; nr < PINTRACK_FOLIO_RECORDS; nr++, pfn++) {
+		pfn = pintrack_next_pinned(pfn, end);
 		if (pfn == end)
 			break;
 		pinned |= gup_pin_tracking_blocked(pfn_to_page(pfn), refs,
 						   reason, warn);
 	}
-	gup_pin_tracking_count(pinned ? GPT_MIGRATE_PINNED : GPT_MIGRATE_OTHER,
+	gup_pin_tracking_count(pinned ? PINTRACK_MIGRATE_PINNED : PINTRACK_MIGRATE_OTHER,
 			       1);
 }
 
@@ -543,9 +543,9 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
 		 * then, with those compaction did not even isolate: here only
 		 * the others are counted, so that none counts twice.
 		 */
-		if (reason == MR_CONTIG_RANGE && gpt_folio_pinned(folio))
+		if (reason == MR_CONTIG_RANGE && pintrack_folio_pinned(folio))
 			continue;
-		gpt_folio_blocked(folio, reason, warn);
+		pintrack_folio_blocked(folio, reason, warn);
 	}
 }
 
@@ -575,7 +575,7 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 		struct page *page;
 		struct folio *folio;
 
-		if (!(pfn % GPT_CHUNK_PAGES))
+		if (!(pfn % PINTRACK_CHUNK_PAGES))
 			cond_resched();
 		page = pfn_to_online_page(pfn);
 		if (!page || !page_dma_pin_count(page))
@@ -586,7 +586,7 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 			counted = false;
 			nr = 0;
 		}
-		if (nr++ >= GPT_FOLIO_RECORDS)
+		if (nr++ >= PINTRACK_FOLIO_RECORDS)
 			continue;
 		if (gup_pin_tracking_blocked(page, folio_ref_count(folio),
 					     MR_CONTIG_RANGE, warn) && !counted) {
@@ -594,27 +594,27 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 			pinned++;
 		}
 	}
-	gup_pin_tracking_count(GPT_MIGRATE_PINNED, pinned);
+	gup_pin_tracking_count(PINTRACK_MIGRATE_PINNED, pinned);
 }
 
 /* One record of `failures`. */
-static void gpt_failure_show(struct seq_file *m, const struct gpt_failure *f)
+static void pintrack_failure_show(struct seq_file *m, const struct pintrack_failure *f)
 {
-	char line[GPT_LINE_LEN];
+	char line[PINTRACK_LINE_LEN];
 
-	gpt_page_line(line, sizeof(line), f->pfn, &f->snap, f->at, "");
-	seq_printf(m, "%us %s: %s refs %d", f->at, gpt_reason(f->reason), line,
+	pintrack_page_line(line, sizeof(line), f->pfn, &f->snap, f->at, "");
+	seq_printf(m, "%us %s: %s refs %d", f->at, pintrack_reason(f->reason), line,
 		   f->refs);
 	if (gup_pin_tracking_stacks)
-		seq_printf(m, " pid %u comm %s", gpt_tgid(f->snap.tgid),
+		seq_printf(m, " pid %u comm %s", pintrack_tgid(f->snap.tgid),
 			   f->comm);
 	if (!f->live)
-		seq_printf(m, " unpinned after %lus", gpt_secs(f->at, f->released));
+		seq_printf(m, " unpinned after %lus", pintrack_secs(f->at, f->released));
 	seq_putc(m, '\n');
-	gpt_seq_stack(m, f->snap.stack);
+	pintrack_seq_stack(m, f->snap.stack);
 	if (!f->live && f->unpin_stack) {
 		seq_puts(m, "    unpinned by:\n");
-		gpt_seq_stack(m, f->unpin_stack);
+		pintrack_seq_stack(m, f->unpin_stack);
 	}
 	seq_putc(m, '\n');
 }
@@ -631,22 +631,22 @@ static void gpt_failure_show(struct seq_file *m, const struct gpt_failure *f)
  */
 int gup_pin_tracking_failures_show(struct seq_file *m, void *v)
 {
-	struct gpt_failure *copy;
+	struct pintrack_failure *copy;
 	unsigned long flags;
 	u64 seq, i, nr;
 
-	if (!gpt_failures)
+	if (!pintrack_failures)
 		return 0;
-	copy = kvmalloc_array(GPT_FAILURES, sizeof(*copy), GFP_KERNEL);
+	copy = kvmalloc_array(PINTRACK_FAILURES, sizeof(*copy), GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
-	spin_lock_irqsave(&gpt_failures_lock, flags);
-	memcpy(copy, gpt_failures, GPT_FAILURES * sizeof(*copy));
-	seq = gpt_failures_seq;
-	spin_unlock_irqrestore(&gpt_failures_lock, flags);
-	nr = min_t(u64, seq, GPT_FAILURES);
+	spin_lock_irqsave(&pintrack_failures_lock, flags);
+	memcpy(copy, pintrack_failures, PINTRACK_FAILURES * sizeof(*copy));
+	seq = pintrack_failures_seq;
+	spin_unlock_irqrestore(&pintrack_failures_lock, flags);
+	nr = min_t(u64, seq, PINTRACK_FAILURES);
 	for (i = 0; i < nr; i++)
-		gpt_failure_show(m, &copy[(seq - 1 - i) % GPT_FAILURES]);
+		pintrack_failure_show(m, &copy[(seq - 1 - i) % PINTRACK_FAILURES]);
 	kvfree(copy);
 	return 0;
 }
@@ -656,74 +656,74 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_failures_show);
 
 /*
  * At most a year: the threshold is compared in seconds and the scan period
- * is at most GPT_STALE_PERIOD_MAX, so nothing overflows on 32-bit either.
+ * is at most PINTRACK_STALE_PERIOD_MAX, so nothing overflows on 32-bit either.
  */
-#define GPT_STALE_SECS_MAX	(365U * 24 * 3600)
-#define GPT_STALE_PERIOD_MAX	600UL	/* seconds */
-/* A scan may take at most 1/GPT_STALE_CPU_SHARE of the time between two. */
-#define GPT_STALE_CPU_SHARE	100
+#define PINTRACK_STALE_SECS_MAX	(365U * 24 * 3600)
+#define PINTRACK_STALE_PERIOD_MAX	600UL	/* seconds */
+/* A scan may take at most 1/PINTRACK_STALE_CPU_SHARE of the time between two. */
+#define PINTRACK_STALE_CPU_SHARE	100
 
 unsigned int gup_pin_tracking_stale_secs;
-static unsigned long gpt_stale_scan_ns;	/* the last scan took */
-static unsigned long gpt_stale_scan_pages;	/* pages it looked at */
+static unsigned long pintrack_stale_scan_ns;	/* the last scan took */
+static unsigned long pintrack_stale_scan_pages;	/* pages it looked at */
 
 /**
  * gup_pin_tracking_stale_secs_set() - Set stale_secs (boot or debugfs).
  * @secs: The threshold in seconds, 0 for off.
  *
  * Context: Process context (or early boot).
- * Return: 0, or -EINVAL if @secs is above GPT_STALE_SECS_MAX.
+ * Return: 0, or -EINVAL if @secs is above PINTRACK_STALE_SECS_MAX.
  */
 int gup_pin_tracking_stale_secs_set(unsigned long secs)
 {
-	if (secs > GPT_STALE_SECS_MAX)
+	if (secs > PINTRACK_STALE_SECS_MAX)
 		return -EINVAL;
 	WRITE_ONCE(gup_pin_tracking_stale_secs, secs);
 	gup_pin_tracking_stale_start();
 	return 0;
 }
 
-static int gpt_stale_secs_param(const char *val, const struct kernel_param *kp)
+static int pintrack_stale_secs_param(const char *val, const struct kernel_param *kp)
 {
 	unsigned long secs;
 
 	if (kstrtoul(val, 0, &secs) || gup_pin_tracking_stale_secs_set(secs)) {
 		pr_err("invalid value '%s' for gup_pin_tracking.stale_secs= (expected 0 to %u seconds), stale pin reports stay off\n",
-		       val, GPT_STALE_SECS_MAX);
+		       val, PINTRACK_STALE_SECS_MAX);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static const struct kernel_param_ops gpt_stale_secs_ops = {
-	.set = gpt_stale_secs_param,
+static const struct kernel_param_ops pintrack_stale_secs_ops = {
+	.set = pintrack_stale_secs_param,
 	.get = param_get_uint,
 };
 
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX "gup_pin_tracking."
 /* Read-only here: it is changed through debugfs (stale_secs). */
-module_param_cb(stale_secs, &gpt_stale_secs_ops, &gup_pin_tracking_stale_secs,
+module_param_cb(stale_secs, &pintrack_stale_secs_ops, &gup_pin_tracking_stale_secs,
 		0444);
 MODULE_PARM_DESC(stale_secs, "report short-term pins held longer (0: off)");
 
-static DEFINE_RATELIMIT_STATE(gpt_stale_rs, 5 * HZ, 20);
+static DEFINE_RATELIMIT_STATE(pintrack_stale_rs, 5 * HZ, 20);
 
-static void gpt_stale_report(unsigned long pfn, const struct gpt_snap *snap)
+static void pintrack_stale_report(unsigned long pfn, const struct pintrack_snap *snap)
 {
-	char who[GPT_WHO_LEN];
+	char who[PINTRACK_WHO_LEN];
 
-	gup_pin_tracking_count(GPT_STALE_REPORTS, 1);
-	if (gpt_kunit_count("gup_pin_tracking_stale"))
+	gup_pin_tracking_count(PINTRACK_STALE_REPORTS, 1);
+	if (pintrack_kunit_count("gup_pin_tracking_stale"))
 		return;
-	if (!__ratelimit(&gpt_stale_rs))
+	if (!__ratelimit(&pintrack_stale_rs))
 		return;
 	pr_warn("short-term pin held %lus pfn 0x%lx pins %u%s\n",
-		gpt_age_secs(snap->pinned_at), pfn, gpt_pins(snap->state),
-		gpt_who(who, sizeof(who), snap));
+		pintrack_age_secs(snap->pinned_at), pfn, pintrack_pins(snap->state),
+		pintrack_who(who, sizeof(who), snap));
 	if (snap->stack) {
 		pr_warn("page last pinned by:\n");
-		gpt_log_stack(snap->stack);
+		pintrack_log_stack(snap->stack);
 	}
 }
 
@@ -732,17 +732,17 @@ static void gpt_stale_report(unsigned long pfn, const struct gpt_snap *snap)
  * reported? Long-term pins (io_uring fixed buffers, RDMA, VFIO) are never
  * stale.
  */
-static bool gpt_is_stale(u32 state, u32 pinned_at, u32 now,
-			 unsigned long limit)
+static bool pintrack_is_stale(u32 state, u32 pinned_at, u32 now,
+			      unsigned long limit)
 {
-	if (!(state & GPT_COUNT_MASK) || (state & (GPT_LONGTERM | GPT_STALE)))
+	if (!(state & PINTRACK_COUNT_MASK) || (state & (PINTRACK_LONGTERM | PINTRACK_STALE)))
 		return false;
-	return gpt_secs(pinned_at, now) > limit;
+	return pintrack_secs(pinned_at, now) > limit;
 }
 
 /* Mark and report the stale pins of the @len pages from @pfn. */
-static unsigned long gpt_stale_chunk(unsigned long pfn, unsigned long len,
-				     u32 now, unsigned long limit)
+static unsigned long pintrack_stale_chunk(unsigned long pfn, unsigned long len,
+					  u32 now, unsigned long limit)
 {
 	struct page *page = pfn_to_online_page(pfn);
 	struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
@@ -751,26 +751,26 @@ static unsigned long gpt_stale_chunk(unsigned long pfn, unsigned long len,
 
 	if (!page_ext)
 		return 0;
-	origin = gpt_origin(page_ext, pfn);
+	origin = pintrack_origin(page_ext, pfn);
 	for (i = 0; i < len; i++) {
-		struct gpt_page *gp = gpt_entry(origin, pfn + i);
-		struct gpt_snap snap;
+		struct pintrack_page *gp = pintrack_entry(origin, pfn + i);
+		struct pintrack_snap snap;
 		bool stale;
 
 		/* Look unlocked; confirm and mark under the lock. */
-		if (!gpt_is_stale(READ_ONCE(gp->state), READ_ONCE(gp->pinned_at),
-				  now, limit))
+		if (!pintrack_is_stale(READ_ONCE(gp->state), READ_ONCE(gp->pinned_at),
+				       now, limit))
 			continue;
-		lock = gpt_lock(pfn);
+		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		stale = gpt_is_stale(gp->state, gp->pinned_at, now, limit);
+		stale = pintrack_is_stale(gp->state, gp->pinned_at, now, limit);
 		if (stale) {
-			WRITE_ONCE(gp->state, gp->state | GPT_STALE);
-			gpt_read(gp, &snap);
+			WRITE_ONCE(gp->state, gp->state | PINTRACK_STALE);
+			pintrack_read(gp, &snap);
 		}
 		spin_unlock_irqrestore(lock, flags);
 		if (stale) {
-			gpt_stale_report(pfn + i, &snap);
+			pintrack_stale_report(pfn + i, &snap);
 			found++;
 		}
 	}
@@ -791,49 +791,49 @@ static unsigned long gpt_stale_chunk(unsigned long pfn, unsigned long len,
 VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_stale_scan(void)
 {
 	unsigned long secs = READ_ONCE(gup_pin_tracking_stale_secs);
-	unsigned long pfn, end = gpt_max_pfn(), found = 0;
+	unsigned long pfn, end = pintrack_max_pfn(), found = 0;
 	u64 start = ktime_get_ns();
-	u32 now = gpt_now();
+	u32 now = pintrack_now();
 
 	if (!secs)
 		return 0;
-	for (pfn = 0; pfn < end; pfn += gpt_chunk_len(pfn, end - pfn)) {
-		found += gpt_stale_chunk(pfn, gpt_chunk_len(pfn, end - pfn),
+	for (pfn = 0; pfn < end; pfn += pintrack_chunk_len(pfn, end - pfn)) {
+		found += pintrack_stale_chunk(pfn, pintrack_chunk_len(pfn, end - pfn),
 					 now, secs);
 		cond_resched();
 	}
-	WRITE_ONCE(gpt_stale_scan_pages, end);
-	WRITE_ONCE(gpt_stale_scan_ns, ktime_get_ns() - start);
+	WRITE_ONCE(pintrack_stale_scan_pages, end);
+	WRITE_ONCE(pintrack_stale_scan_ns, ktime_get_ns() - start);
 	return found;
 }
 EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stale_scan);
 
-static void gpt_stale_workfn(struct work_struct *work);
-static DECLARE_DEFERRABLE_WORK(gpt_stale_work, gpt_stale_workfn);
+static void pintrack_stale_workfn(struct work_struct *work);
+static DECLARE_DEFERRABLE_WORK(pintrack_stale_work, pintrack_stale_workfn);
 
 /*
  * Scan twice per stale_secs, at least once a second and at most every
- * GPT_STALE_PERIOD_MAX, but never so often that scanning takes more than
- * 1/GPT_STALE_CPU_SHARE of a CPU: on a host with TiBs of memory a scan
+ * PINTRACK_STALE_PERIOD_MAX, but never so often that scanning takes more than
+ * 1/PINTRACK_STALE_CPU_SHARE of a CPU: on a host with TiBs of memory a scan
  * takes long, and stale pins are then reported later.
  */
-static unsigned long gpt_stale_period(void)
+static unsigned long pintrack_stale_period(void)
 {
 	unsigned long secs = clamp(READ_ONCE(gup_pin_tracking_stale_secs) / 2UL,
-				   1UL, GPT_STALE_PERIOD_MAX);
-	unsigned long busy = READ_ONCE(gpt_stale_scan_ns);
+				   1UL, PINTRACK_STALE_PERIOD_MAX);
+	unsigned long busy = READ_ONCE(pintrack_stale_scan_ns);
 
 	return max(secs * HZ,
-		   nsecs_to_jiffies((u64)busy * GPT_STALE_CPU_SHARE));
+		   nsecs_to_jiffies((u64)busy * PINTRACK_STALE_CPU_SHARE));
 }
 
-static void gpt_stale_workfn(struct work_struct *work)
+static void pintrack_stale_workfn(struct work_struct *work)
 {
 	if (!READ_ONCE(gup_pin_tracking_stale_secs))
 		return;
 	gup_pin_tracking_stale_scan();
-	queue_delayed_work(system_unbound_wq, &gpt_stale_work,
-			   gpt_stale_period());
+	queue_delayed_work(system_unbound_wq, &pintrack_stale_work,
+			   pintrack_stale_period());
 }
 
 /**
@@ -847,8 +847,8 @@ static void gpt_stale_workfn(struct work_struct *work)
 void gup_pin_tracking_stale_start(void)
 {
 	if (gup_pin_tracking_enabled() && READ_ONCE(gup_pin_tracking_stale_secs))
-		mod_delayed_work(system_unbound_wq, &gpt_stale_work,
-				 gpt_stale_period());
+		mod_delayed_work(system_unbound_wq, &pintrack_stale_work,
+				 pintrack_stale_period());
 }
 
 /**
@@ -860,8 +860,8 @@ void gup_pin_tracking_stale_start(void)
  */
 unsigned long gup_pin_tracking_stale_cost(unsigned long *pages)
 {
-	*pages = READ_ONCE(gpt_stale_scan_pages);
-	return READ_ONCE(gpt_stale_scan_ns);
+	*pages = READ_ONCE(pintrack_stale_scan_pages);
+	return READ_ONCE(pintrack_stale_scan_ns);
 }
 
 static int __init gup_pin_tracking_stale_init(void)

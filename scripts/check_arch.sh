@@ -192,8 +192,8 @@ kunitconfig() {
 }
 
 # Cases that pin user memory: they must pass (not skip) when tracking is on.
-PIN_CASES="gpt_test_single_pin gpt_test_batch_fast gpt_test_batch_slow
-	gpt_test_longterm gpt_test_concurrent gpt_test_thp_user"
+PIN_CASES="pintrack_test_single_pin pintrack_test_batch_fast pintrack_test_batch_slow
+	pintrack_test_longterm pintrack_test_concurrent pintrack_test_thp_user"
 
 kunit_boot() { # kunit_boot NAME MODE CMD: run CMD, count, check the log
 	local name=$1 mode=$2 kb=$BUILD/kunit-$1 json=$OUT/kunit-$1-$2.json
@@ -213,7 +213,7 @@ kunit_boot() { # kunit_boot NAME MODE CMD: run CMD, count, check the log
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	say "$name gup_pin_tracking=$mode: $p passed, $f failed, $s skipped"
 	grep ' FAIL$' "$log.cases" | sed 's/^/  failed: /' >&2
-	grep -aoE 'ok [0-9]+ gpt_[a-z0-9_]+ # SKIP.*' "$log" | sed 's/^ok [0-9]* /  skipped: /' >&2
+	grep -aoE 'ok [0-9]+ pintrack_[a-z0-9_]+ # SKIP.*' "$log" | sed 's/^ok [0-9]* /  skipped: /' >&2
 	probs=$(log_problems "$log")
 	if [ -n "$probs" ]; then
 		bad "$name $mode: the kernel log has problems: $(head -n3 <<< "$probs")"
@@ -223,8 +223,8 @@ kunit_boot() { # kunit_boot NAME MODE CMD: run CMD, count, check the log
 	else
 		bad "$name $mode: tracking did not start (see $log)"
 	fi
-	for c in $PIN_CASES $([ "$mode" = stacks ] && echo gpt_test_pinners); do
-		if [ "$c" = gpt_test_thp_user ] && [ -n "$NO_THP" ] &&
+	for c in $PIN_CASES $([ "$mode" = stacks ] && echo pintrack_test_pinners); do
+		if [ "$c" = pintrack_test_thp_user ] && [ -n "$NO_THP" ] &&
 		   grep -qx "$c SKIP" "$log.cases"; then
 			say "$name $mode: $c skipped as expected: $NO_THP"
 			continue

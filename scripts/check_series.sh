@@ -152,7 +152,7 @@ fi
 
 # 3. checkpatch --strict. Justified in the cover letter: "does MAINTAINERS
 # need updating?" on patches that add files before the MAINTAINERS patch,
-# the kselftest harness's FIXTURE_DATA(gpt) *self read as a product, and
+# the kselftest harness's FIXTURE_DATA(pintrack) *self read as a product, and
 # the layout every trace event header has (TRACE_EVENT( name, then
 # TP_PROTO(... on lines of their own), in include/trace/events/ only.
 for p in "$P"/0*.patch; do
@@ -167,7 +167,7 @@ for p in "$P"/0*.patch; do
 			-e "CHECK:SPACING: spaces preferred around that '\*' (ctx:WxV)")
 	if [ -n "$left" ]; then
 		bad "checkpatch $(basename "$p"): $left"
-	elif grep -q "ctx:WxV" "$LOG/cp.out" && ! grep -q 'FIXTURE_DATA(gpt) \*self' "$p"; then
+	elif grep -q "ctx:WxV" "$LOG/cp.out" && ! grep -q 'FIXTURE_DATA(pintrack) \*self' "$p"; then
 		bad "checkpatch $(basename "$p"): a '*' spacing finding outside FIXTURE_DATA"
 	else
 		ok "checkpatch --strict $(basename "$p")"

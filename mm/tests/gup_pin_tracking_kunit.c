@@ -28,7 +28,7 @@
 #include <trace/events/gup_pin_tracking.h>
 #include "../internal.h"
 
-#define GPT_TEST_PAGES		16
+#define PINTRACK_TEST_PAGES		16
 
 /*
  * The misuse cases count the reports they provoke instead of printing them.
@@ -38,17 +38,17 @@
 static bool print_reports;
 module_param(print_reports, bool, 0444);
 MODULE_PARM_DESC(print_reports, "print the provoked misuse reports");
-#define GPT_SHOW_SIZE		(256 * 1024)
+#define PINTRACK_SHOW_SIZE		(256 * 1024)
 
-#define GPT_HELD_MAX		64
+#define PINTRACK_HELD_MAX		64
 
-struct gpt_test {
+struct pintrack_test {
 	unsigned long addr;
-	struct page *pages[GPT_TEST_PAGES];
+	struct page *pages[PINTRACK_TEST_PAGES];
 	int reports;
 	struct kunit_resource resource;
 	/* Every page this test pinned for real, released at cleanup. */
-	struct page *held[GPT_HELD_MAX];
+	struct page *held[PINTRACK_HELD_MAX];
 	unsigned int nr_held;
 };
 
@@ -57,9 +57,9 @@ struct gpt_test {
  * so that a test that fails half-way leaves no page pinned behind it. The
  * tracked count says how many: nothing else pins the test's private pages.
  */
-static void gpt_release_held(void *arg)
+static void pintrack_release_held(void *arg)
 {
-	struct gpt_test *t = arg;
+	struct pintrack_test *t = arg;
 	unsigned int i;
 
 	if (!gup_pin_tracking_enabled())
@@ -69,10 +69,10 @@ static void gpt_release_held(void *arg)
 			unpin_user_page(t->held[i]);
 }
 
-/* Remember @npages pages the test pinned, for gpt_release_held(). */
-static void gpt_hold(struct kunit *test, struct page **pages, long npages)
+/* Remember @npages pages the test pinned, for pintrack_release_held(). */
+static void pintrack_hold(struct kunit *test, struct page **pages, long npages)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 	unsigned int j;
 	long i;
 
@@ -82,26 +82,26 @@ static void gpt_hold(struct kunit *test, struct page **pages, long npages)
 				break;
 		if (j < t->nr_held)
 			continue;
-		KUNIT_ASSERT_LT(test, t->nr_held, GPT_HELD_MAX);
+		KUNIT_ASSERT_LT(test, t->nr_held, PINTRACK_HELD_MAX);
 		t->held[t->nr_held++] = pages[i];
 	}
 }
 
-static int gpt_test_init(struct kunit *test)
+static int pintrack_test_init(struct kunit *test)
 {
-	struct gpt_test *t;
+	struct pintrack_test *t;
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
-	return kunit_add_action_or_reset(test, gpt_release_held, t);
+	return kunit_add_action_or_reset(test, pintrack_release_held, t);
 }
 
 /* Skip unless tracking is on; map @npages of anonymous memory. */
-static struct gpt_test *gpt_setup(struct kunit *test, unsigned long npages,
-				  unsigned long prot)
+static struct pintrack_test *pintrack_setup(struct kunit *test, unsigned long npages,
+					    unsigned long prot)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
@@ -112,9 +112,9 @@ static struct gpt_test *gpt_setup(struct kunit *test, unsigned long npages,
 }
 
 /* Count misuse reports made from now on instead of printing them. */
-static void gpt_expect_reports(struct kunit *test)
+static void pintrack_expect_reports(struct kunit *test)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 
 	t->reports = 0;
 	if (print_reports)
@@ -125,22 +125,22 @@ static void gpt_expect_reports(struct kunit *test)
 						       &t->reports), 0);
 }
 
-/* Exactly @n reports since gpt_expect_reports(). */
-static void gpt_check_reports(struct kunit *test, int n)
+/* Exactly @n reports since pintrack_expect_reports(). */
+static void pintrack_check_reports(struct kunit *test, int n)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 
 	if (!print_reports)
 		KUNIT_EXPECT_EQ(test, t->reports, n);
 }
 
 /* Run a debugfs show function into a buffer. */
-static char *gpt_show(struct kunit *test, int (*show)(struct seq_file *, void *))
+static char *pintrack_show(struct kunit *test, int (*show)(struct seq_file *, void *))
 {
 	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	m->size = GPT_SHOW_SIZE;
+	m->size = PINTRACK_SHOW_SIZE;
 	m->buf = kunit_kzalloc(test, m->size + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m->buf);
 	show(m, NULL);
@@ -149,16 +149,16 @@ static char *gpt_show(struct kunit *test, int (*show)(struct seq_file *, void *)
 	return m->buf;
 }
 
-static int gpt_verify_show(struct seq_file *m, void *v)
+static int pintrack_verify_show(struct seq_file *m, void *v)
 {
 	gup_pin_tracking_verify(m);
 	return 0;
 }
 
 /* Read one "key: value" line of the stats file. */
-static long gpt_stat(struct kunit *test, const char *key)
+static long pintrack_stat(struct kunit *test, const char *key)
 {
-	char *buf = gpt_show(test, gup_pin_tracking_stats_show);
+	char *buf = pintrack_show(test, gup_pin_tracking_stats_show);
 	size_t len = strlen(key);
 	char *line;
 	long val;
@@ -173,8 +173,8 @@ static long gpt_stat(struct kunit *test, const char *key)
 	return -1;
 }
 
-static void gpt_expect_counts(struct kunit *test, struct page **pages,
-			      unsigned long npages, unsigned int count)
+static void pintrack_expect_counts(struct kunit *test, struct page **pages,
+				   unsigned long npages, unsigned int count)
 {
 	unsigned long i;
 
@@ -189,148 +189,148 @@ static void gpt_expect_counts(struct kunit *test, struct page **pages,
 }
 
 /* Pin @npages from t->addr with the fast path and check they all came. */
-static void gpt_pin_fast(struct kunit *test, unsigned long npages,
-			 unsigned int flags)
+static void pintrack_pin_fast(struct kunit *test, unsigned long npages,
+			      unsigned int flags)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 	int ret = pin_user_pages_fast(t->addr, npages, flags, t->pages);
 
 	if (ret > 0)
-		gpt_hold(test, t->pages, ret);
+		pintrack_hold(test, t->pages, ret);
 	KUNIT_ASSERT_EQ(test, ret, (int)npages);
 }
 
 /* === Counting =========================================================== */
 
-static void gpt_test_single_pin(struct kunit *test)
+static void pintrack_test_single_pin(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	long pins = gpt_stat(test, "pins");
-	long total = gpt_stat(test, "pins_total");
-	long unpins = gpt_stat(test, "unpins_total");
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	long pins = pintrack_stat(test, "pins");
+	long total = pintrack_stat(test, "pins_total");
+	long unpins = pintrack_stat(test, "unpins_total");
 
-	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_expect_counts(test, t->pages, 1, 1);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_expect_counts(test, t->pages, 1, 1);
 	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[0]));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins_total"), total + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins_total"), total + 1);
 
 	unpin_user_page(t->pages[0]);
-	gpt_expect_counts(test, t->pages, 1, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "unpins_total"), unpins + 1);
+	pintrack_expect_counts(test, t->pages, 1, 0);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "unpins_total"), unpins + 1);
 }
 
-static void gpt_test_batch_fast(struct kunit *test)
+static void pintrack_test_batch_fast(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
-	long pinned = gpt_stat(test, "pinned_pages");
+	long pinned = pintrack_stat(test, "pinned_pages");
 
-	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"),
-			pinned + GPT_TEST_PAGES);
-	unpin_user_pages(t->pages, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"),
+			pinned + PINTRACK_TEST_PAGES);
+	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
 }
 
-static void gpt_test_batch_slow(struct kunit *test)
+static void pintrack_test_batch_slow(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
 	struct mm_struct *mm = current->mm;
 	long ret;
 
 	/* The slow path with the mmap lock held by the caller. */
 	mmap_read_lock(mm);
-	ret = pin_user_pages(t->addr, GPT_TEST_PAGES, FOLL_WRITE, t->pages);
+	ret = pin_user_pages(t->addr, PINTRACK_TEST_PAGES, FOLL_WRITE, t->pages);
 	mmap_read_unlock(mm);
 	if (ret > 0)
-		gpt_hold(test, t->pages, ret);
-	KUNIT_ASSERT_EQ(test, ret, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
+		pintrack_hold(test, t->pages, ret);
+	KUNIT_ASSERT_EQ(test, ret, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 1);
 
 	/* And once more without it: every page now holds two pins. */
-	ret = pin_user_pages_unlocked(t->addr, GPT_TEST_PAGES, t->pages,
+	ret = pin_user_pages_unlocked(t->addr, PINTRACK_TEST_PAGES, t->pages,
 				      FOLL_WRITE);
 	if (ret > 0)
-		gpt_hold(test, t->pages, ret);
-	KUNIT_ASSERT_EQ(test, ret, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 2);
+		pintrack_hold(test, t->pages, ret);
+	KUNIT_ASSERT_EQ(test, ret, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 2);
 
-	unpin_user_pages(t->pages, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
-	unpin_user_pages(t->pages, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 1);
+	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
 }
 
-static void gpt_test_same_page_twice(struct kunit *test)
+static void pintrack_test_same_page_twice(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
 	struct page *first;
 
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	first = t->pages[0];
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	KUNIT_ASSERT_PTR_EQ(test, t->pages[0], first);
-	gpt_expect_counts(test, &first, 1, 2);
+	pintrack_expect_counts(test, &first, 1, 2);
 	unpin_user_page(first);
-	gpt_expect_counts(test, &first, 1, 1);
+	pintrack_expect_counts(test, &first, 1, 1);
 	unpin_user_page(first);
-	gpt_expect_counts(test, &first, 1, 0);
+	pintrack_expect_counts(test, &first, 1, 0);
 }
 
-static void gpt_test_unpin_dirty_lock(struct kunit *test)
+static void pintrack_test_unpin_dirty_lock(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
 
-	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE);
-	unpin_user_pages_dirty_lock(t->pages, GPT_TEST_PAGES / 2, true);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES / 2, 0);
-	gpt_expect_counts(test, t->pages + GPT_TEST_PAGES / 2,
-			  GPT_TEST_PAGES / 2, 1);
-	unpin_user_pages_dirty_lock(t->pages + GPT_TEST_PAGES / 2,
-				    GPT_TEST_PAGES / 2, false);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
+	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE);
+	unpin_user_pages_dirty_lock(t->pages, PINTRACK_TEST_PAGES / 2, true);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES / 2, 0);
+	pintrack_expect_counts(test, t->pages + PINTRACK_TEST_PAGES / 2,
+			       PINTRACK_TEST_PAGES / 2, 1);
+	unpin_user_pages_dirty_lock(t->pages + PINTRACK_TEST_PAGES / 2,
+				    PINTRACK_TEST_PAGES / 2, false);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
 }
 
-static void gpt_test_unpin_range_dirty_lock(struct kunit *test)
+static void pintrack_test_unpin_range_dirty_lock(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
 	int i;
 
 	/* Pin one page three times, release them as a "range" of one. */
 	for (i = 0; i < 3; i++)
-		gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_expect_counts(test, t->pages, 1, 3);
+		pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_expect_counts(test, t->pages, 1, 3);
 	unpin_user_page_range_dirty_lock(t->pages[0], 1, true);
-	gpt_expect_counts(test, t->pages, 1, 2);
+	pintrack_expect_counts(test, t->pages, 1, 2);
 	unpin_user_page_range_dirty_lock(t->pages[0], 1, false);
 	unpin_user_folio(page_folio(t->pages[0]), 1);
-	gpt_expect_counts(test, t->pages, 1, 0);
+	pintrack_expect_counts(test, t->pages, 1, 0);
 }
 
-static void gpt_test_longterm(struct kunit *test)
+static void pintrack_test_longterm(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
-	long longterm = gpt_stat(test, "longterm_pinned_pages");
+	long longterm = pintrack_stat(test, "longterm_pinned_pages");
 	int i;
 
-	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE | FOLL_LONGTERM);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
-	for (i = 0; i < GPT_TEST_PAGES; i++)
+	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE | FOLL_LONGTERM);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 1);
+	for (i = 0; i < PINTRACK_TEST_PAGES; i++)
 		KUNIT_EXPECT_TRUE(test, gup_pin_tracking_longterm(t->pages[i]));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
-			longterm + GPT_TEST_PAGES);
-	unpin_user_pages(t->pages, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
-	for (i = 0; i < GPT_TEST_PAGES; i++)
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
+			longterm + PINTRACK_TEST_PAGES);
+	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
+	for (i = 0; i < PINTRACK_TEST_PAGES; i++)
 		KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[i]));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
 			longterm);
 }
 
@@ -340,55 +340,55 @@ static void gpt_test_longterm(struct kunit *test)
  * so the flag stays while a short-term pin outlives the long-term one, and
  * goes with the last pin; a short-term pin after that is not long-term.
  */
-static void gpt_test_longterm_meaning(struct kunit *test)
+static void pintrack_test_longterm_meaning(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	long longterm = gpt_stat(test, "longterm_pinned_pages");
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	long longterm = pintrack_stat(test, "longterm_pinned_pages");
 
-	gpt_pin_fast(test, 1, FOLL_WRITE | FOLL_LONGTERM);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_expect_counts(test, t->pages, 1, 2);
+	pintrack_pin_fast(test, 1, FOLL_WRITE | FOLL_LONGTERM);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_expect_counts(test, t->pages, 1, 2);
 	/* The long-term pin goes: one short-term pin is left. */
 	unpin_user_page(t->pages[0]);
-	gpt_expect_counts(test, t->pages, 1, 1);
+	pintrack_expect_counts(test, t->pages, 1, 1);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_longterm(t->pages[0]));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
 			longterm + 1);
 	/* The last pin goes, and the flag with it. */
 	unpin_user_page(t->pages[0]);
-	gpt_expect_counts(test, t->pages, 1, 0);
+	pintrack_expect_counts(test, t->pages, 1, 0);
 	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[0]));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
 			longterm);
 	/* A new episode of short-term pins only is not long-term. */
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[0]));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
 			longterm);
 	unpin_user_page(t->pages[0]);
-	gpt_expect_counts(test, t->pages, 1, 0);
+	pintrack_expect_counts(test, t->pages, 1, 0);
 }
 
-static void gpt_test_foll_get_not_counted(struct kunit *test)
+static void pintrack_test_foll_get_not_counted(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
-	long total = gpt_stat(test, "pins_total");
+	long total = pintrack_stat(test, "pins_total");
 	int i;
 
-	KUNIT_ASSERT_EQ(test, get_user_pages_fast(t->addr, GPT_TEST_PAGES,
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast(t->addr, PINTRACK_TEST_PAGES,
 						  FOLL_WRITE, t->pages),
-			GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins_total"), total);
-	for (i = 0; i < GPT_TEST_PAGES; i++)
+			PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins_total"), total);
+	for (i = 0; i < PINTRACK_TEST_PAGES; i++)
 		put_page(t->pages[i]);
 }
 
-static void gpt_test_partial_pin(struct kunit *test)
+static void pintrack_test_partial_pin(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 4, PROT_READ | PROT_WRITE);
-	long pins = gpt_stat(test, "pins");
+	struct pintrack_test *t = pintrack_setup(test, 4, PROT_READ | PROT_WRITE);
+	long pins = pintrack_stat(test, "pins");
 	int ret;
 
 	/* The last two pages are gone: the pin stops after two. */
@@ -396,71 +396,71 @@ static void gpt_test_partial_pin(struct kunit *test)
 					2 * PAGE_SIZE), 0);
 	ret = pin_user_pages_fast(t->addr, 4, FOLL_WRITE, t->pages);
 	if (ret > 0)
-		gpt_hold(test, t->pages, ret);
+		pintrack_hold(test, t->pages, ret);
 	KUNIT_ASSERT_EQ(test, ret, 2);
-	gpt_expect_counts(test, t->pages, 2, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 2);
+	pintrack_expect_counts(test, t->pages, 2, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + 2);
 	unpin_user_pages(t->pages, 2);
-	gpt_expect_counts(test, t->pages, 2, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	pintrack_expect_counts(test, t->pages, 2, 0);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 }
 
-static void gpt_test_failed_pin(struct kunit *test)
+static void pintrack_test_failed_pin(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 2, PROT_READ);
-	long pins = gpt_stat(test, "pins");
-	long total = gpt_stat(test, "pins_total");
+	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ);
+	long pins = pintrack_stat(test, "pins");
+	long total = pintrack_stat(test, "pins_total");
 	int ret;
 
 	/* A write pin of read-only memory fails without a stray count. */
 	ret = pin_user_pages_fast(t->addr, 2, FOLL_WRITE, t->pages);
 	KUNIT_EXPECT_LT(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins_total"), total);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins_total"), total);
 	/* A read pin works; its pages are the zero page, never counted. */
 	KUNIT_ASSERT_EQ(test, pin_user_pages_fast(t->addr, 2, 0, t->pages), 2);
 	KUNIT_EXPECT_TRUE(test, is_zero_page(t->pages[0]));
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(t->pages[0]), 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 	unpin_user_pages(t->pages, 2);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 }
 
 /* === Concurrency ========================================================= */
 
-#define GPT_THREAD_LOOPS	500
+#define PINTRACK_THREAD_LOOPS	500
 
-struct gpt_thread {
+struct pintrack_thread {
 	struct kunit *test;
 	struct mm_struct *mm;
 	unsigned long addr;
-	struct page *pages[GPT_TEST_PAGES];
+	struct page *pages[PINTRACK_TEST_PAGES];
 	struct completion done;
 	int failures;
 };
 
-static int gpt_thread_fn(void *arg)
+static int pintrack_thread_fn(void *arg)
 {
-	struct gpt_thread *th = arg;
+	struct pintrack_thread *th = arg;
 	int i;
 
 	kthread_use_mm(th->mm);
-	for (i = 0; i < GPT_THREAD_LOOPS; i++) {
-		int n = pin_user_pages_fast(th->addr, GPT_TEST_PAGES,
+	for (i = 0; i < PINTRACK_THREAD_LOOPS; i++) {
+		int n = pin_user_pages_fast(th->addr, PINTRACK_TEST_PAGES,
 					    FOLL_WRITE, th->pages);
 
-		if (n != GPT_TEST_PAGES) {
+		if (n != PINTRACK_TEST_PAGES) {
 			if (n > 0)
 				unpin_user_pages(th->pages, n);
 			th->failures++;
 			continue;
 		}
-		if (!page_dma_pinned(th->pages[i % GPT_TEST_PAGES]))
+		if (!page_dma_pinned(th->pages[i % PINTRACK_TEST_PAGES]))
 			th->failures++;
 		if (i & 1)
-			unpin_user_pages(th->pages, GPT_TEST_PAGES);
+			unpin_user_pages(th->pages, PINTRACK_TEST_PAGES);
 		else
-			unpin_user_pages_dirty_lock(th->pages, GPT_TEST_PAGES,
+			unpin_user_pages_dirty_lock(th->pages, PINTRACK_TEST_PAGES,
 						    true);
 		cond_resched();
 	}
@@ -469,13 +469,13 @@ static int gpt_thread_fn(void *arg)
 	return 0;
 }
 
-static void gpt_test_concurrent(struct kunit *test)
+static void pintrack_test_concurrent(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
-	long pins = gpt_stat(test, "pins");
-	long errors = gpt_stat(test, "errors");
-	struct gpt_thread *th;
+	long pins = pintrack_stat(test, "pins");
+	long errors = pintrack_stat(test, "errors");
+	struct pintrack_thread *th;
 	struct task_struct *task;
 	int i;
 
@@ -486,7 +486,7 @@ static void gpt_test_concurrent(struct kunit *test)
 		th[i].mm = current->mm;
 		th[i].addr = t->addr;
 		init_completion(&th[i].done);
-		task = kthread_run(gpt_thread_fn, &th[i], "gpt_kunit/%d", i);
+		task = kthread_run(pintrack_thread_fn, &th[i], "pintrack_kunit/%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	}
 	for (i = 0; i < 2; i++) {
@@ -494,122 +494,122 @@ static void gpt_test_concurrent(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, th[i].failures, 0);
 	}
 
-	gpt_pin_fast(test, GPT_TEST_PAGES, 0);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 1);
-	unpin_user_pages(t->pages, GPT_TEST_PAGES);
-	gpt_expect_counts(test, t->pages, GPT_TEST_PAGES, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors);
+	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, 0);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 1);
+	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
+	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors);
 }
 
 /* === Misuse ============================================================= */
 
-static void gpt_test_double_unpin(struct kunit *test)
+static void pintrack_test_double_unpin(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	long errors = gpt_stat(test, "errors");
-	long pins = gpt_stat(test, "pins");
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	long errors = pintrack_stat(test, "errors");
+	long pins = pintrack_stat(test, "pins");
 
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	/*
 	 * A second unpin_user_page() would corrupt the refcount for real:
 	 * show the tracker the second unpin alone.
 	 */
 	gup_unpin_track_pages(t->pages, 1);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	gpt_expect_counts(test, t->pages, 1, 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	pintrack_expect_counts(test, t->pages, 1, 0);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 
 	/* The same page again: counted, not reported twice. */
 	gup_unpin_track_pages(t->pages, 1);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 2);
-	gpt_expect_counts(test, t->pages, 1, 0);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 2);
+	pintrack_expect_counts(test, t->pages, 1, 0);
 }
 
-static void gpt_test_unpin_folio_unpinned(struct kunit *test)
+static void pintrack_test_unpin_folio_unpinned(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	long errors = gpt_stat(test, "errors");
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	long errors = pintrack_stat(test, "errors");
 
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	gup_unpin_track_folio(page_folio(t->pages[0]), 1);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	gpt_expect_counts(test, t->pages, 1, 0);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	pintrack_expect_counts(test, t->pages, 1, 0);
 }
 
-static void gpt_test_put_page_instead_of_unpin(struct kunit *test)
+static void pintrack_test_put_page_instead_of_unpin(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	long errors = gpt_stat(test, "errors");
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	long errors = pintrack_stat(test, "errors");
 	struct folio *folio;
 
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	folio = page_folio(t->pages[0]);
 	KUNIT_ASSERT_FALSE(test, folio_test_large(folio));
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	/* The pin's references dropped as put_page() would; still mapped. */
 	folio_put_refs(folio, GUP_PIN_COUNTING_BIAS);
 	gup_unpin_track_pages(t->pages, 1);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	gpt_expect_counts(test, t->pages, 1, 0);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	pintrack_expect_counts(test, t->pages, 1, 0);
 }
 
-static void gpt_test_free_while_pinned(struct kunit *test)
+static void pintrack_test_free_while_pinned(struct kunit *test)
 {
 	long errors, pins;
 	struct page *page;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
-	errors = gpt_stat(test, "errors");
-	pins = gpt_stat(test, "pins");
+	errors = pintrack_stat(test, "errors");
+	pins = pintrack_stat(test, "pins");
 	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	gup_pin_track_pages(&page, 1, FOLL_PIN);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 1);
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	__free_page(page);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
 }
 
 /* === Large folios ======================================================= */
 
 /* 2 MiB with 4 KiB pages; ppc64 with 64 KiB pages stops at order 8. */
-#define GPT_LARGE_ORDER		min(9, MAX_PAGE_ORDER)
+#define PINTRACK_LARGE_ORDER		min(9, MAX_PAGE_ORDER)
 
 /*
  * A large folio driven through the hooks alone: its pins are the tracker's
  * pins only, so each case releases them before the folio goes back.
  */
-static struct folio *gpt_large_folio(struct kunit *test)
+static struct folio *pintrack_large_folio(struct kunit *test)
 {
 	struct folio *folio;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
-	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, GPT_LARGE_ORDER);
+	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, PINTRACK_LARGE_ORDER);
 	if (!folio)
-		kunit_skip(test, "no order-%d folio", (int)GPT_LARGE_ORDER);
+		kunit_skip(test, "no order-%d folio", (int)PINTRACK_LARGE_ORDER);
 	return folio;
 }
 
-static void gpt_track_pin(struct page *page, unsigned int flags)
+static void pintrack_track_pin(struct page *page, unsigned int flags)
 {
 	gup_pin_track_pages(&page, 1, FOLL_PIN | flags);
 }
 
-static void gpt_track_unpin(struct page *page)
+static void pintrack_track_unpin(struct page *page)
 {
 	gup_unpin_track_pages(&page, 1);
 }
@@ -618,26 +618,26 @@ static void gpt_track_unpin(struct page *page)
  * A double unpin of page 0 while page 5 holds another caller's pin is
  * reported on page 0; page 5 keeps its pin (nothing is borrowed from it).
  */
-static void gpt_test_large_double_unpin(struct kunit *test)
+static void pintrack_test_large_double_unpin(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *p0 = folio_page(folio, 0), *p5 = folio_page(folio, 5);
-	long errors = gpt_stat(test, "errors");
+	long errors = pintrack_stat(test, "errors");
 
-	gpt_track_pin(p0, 0);
-	gpt_track_pin(p5, 0);
-	gpt_track_unpin(p0);
-	gpt_expect_reports(test);
-	gpt_track_unpin(p0);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	pintrack_track_pin(p0, 0);
+	pintrack_track_pin(p5, 0);
+	pintrack_track_unpin(p0);
+	pintrack_expect_reports(test);
+	pintrack_track_unpin(p0);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p0), 0);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p5), 1);
 	KUNIT_EXPECT_TRUE(test, page_dma_pinned(p5));
 
 	/* The innocent pinner's own release is clean. */
-	gpt_track_unpin(p5);
-	gpt_check_reports(test, 1);
+	pintrack_track_unpin(p5);
+	pintrack_check_reports(test, 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p5), 0);
 	folio_put(folio);
 }
@@ -646,25 +646,25 @@ static void gpt_test_large_double_unpin(struct kunit *test)
  * Two "buffers" pinned on pages 3 and 7 of one folio, released page by
  * page in either order: each release takes its own page's pin.
  */
-static void gpt_test_large_two_buffers(struct kunit *test)
+static void pintrack_test_large_two_buffers(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *a = folio_page(folio, 3), *b = folio_page(folio, 7);
-	long errors = gpt_stat(test, "errors");
+	long errors = pintrack_stat(test, "errors");
 	int order;
 
 	for (order = 0; order < 2; order++) {
-		gpt_track_pin(a, FOLL_LONGTERM);
-		gpt_track_pin(b, FOLL_LONGTERM);
-		gpt_track_unpin(order ? a : b);
+		pintrack_track_pin(a, FOLL_LONGTERM);
+		pintrack_track_pin(b, FOLL_LONGTERM);
+		pintrack_track_unpin(order ? a : b);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(a), order ? 0 : 1);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(b), order ? 1 : 0);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(folio_page(folio, 0)), 0);
-		gpt_track_unpin(order ? b : a);
+		pintrack_track_unpin(order ? b : a);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(a), 0);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(b), 0);
 	}
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors);
 	folio_put(folio);
 }
 
@@ -673,28 +673,28 @@ static void gpt_test_large_two_buffers(struct kunit *test)
  * release takes it from there. Releasing more than that page holds is
  * reported, and the pin another caller holds on page 7 stays.
  */
-static void gpt_test_large_folio_release(struct kunit *test)
+static void pintrack_test_large_folio_release(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *p0 = folio_page(folio, 0), *p7 = folio_page(folio, 7);
-	long errors = gpt_stat(test, "errors");
-	long pins = gpt_stat(test, "pins");
+	long errors = pintrack_stat(test, "errors");
+	long pins = pintrack_stat(test, "pins");
 
 	gup_pin_track_folio(folio, FOLL_PIN | FOLL_LONGTERM);
-	gpt_track_pin(p7, 0);
+	pintrack_track_pin(p7, 0);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p0), 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 2);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + 2);
 
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	gup_unpin_track_folio(folio, 2);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p0), 0);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p7), 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + 1);
 
-	gpt_track_unpin(p7);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	pintrack_track_unpin(p7);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 	folio_put(folio);
 }
 
@@ -704,9 +704,9 @@ static void gpt_test_large_folio_release(struct kunit *test)
  * allocation; a release whose page holds no pin sits in the middle of a
  * run. Every page ends with exactly its own count.
  */
-static void gpt_test_walk_mixed(struct kunit *test)
+static void pintrack_test_walk_mixed(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	/* Pages 0-5 (p[]), 6 for another allocation, -1 for NULL. */
 	static const int pin_at[] = { 0, 1, 2, 3, -1, 2, 6, 5, 4, 1, 0 };
 	/* Page 3 is released twice: the second, mid-run, is the misuse. */
@@ -714,10 +714,10 @@ static void gpt_test_walk_mixed(struct kunit *test)
 	struct page *p[7], *pin[ARRAY_SIZE(pin_at)];
 	struct page *unpin[ARRAY_SIZE(unpin_at)], *other;
 	struct folio *second;
-	long errors = gpt_stat(test, "errors");
-	long pins = gpt_stat(test, "pins");
-	long pinned = gpt_stat(test, "pinned_pages");
-	long longterm = gpt_stat(test, "longterm_pinned_pages");
+	long errors = pintrack_stat(test, "errors");
+	long pins = pintrack_stat(test, "pins");
+	long pinned = pintrack_stat(test, "pinned_pages");
+	long longterm = pintrack_stat(test, "longterm_pinned_pages");
 	int i;
 
 	/* Large too: the put_page() check has no references to look at. */
@@ -741,50 +741,50 @@ static void gpt_test_walk_mixed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[5]), 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(other), 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(folio_page(folio, 206)), 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + 10);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned + 7);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + 10);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned + 7);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
 			longterm + 7);
 
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	gup_unpin_track_pages(unpin, ARRAY_SIZE(unpin));
-	gpt_check_reports(test, 1);
+	pintrack_check_reports(test, 1);
 	for (i = 0; i < 6; i++)
 		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(p[i]), 0, "p[%d]", i);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(other), 0);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "longterm_pinned_pages"), longterm);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"), longterm);
 
 	/* A range release of pages of the folio, one holding two pins. */
 	gup_pin_track_pages(p, 6, FOLL_PIN);
-	gpt_track_pin(p[3], 0);
+	pintrack_track_pin(p[3], 0);
 	gup_unpin_track_range(p[0], 6);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[3]), 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p[4]), 0);
-	gpt_track_unpin(p[3]);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
+	pintrack_track_unpin(p[3]);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
 	folio_put(second);
 	folio_put(folio);
 }
 
 /* A large folio freed with a pin on a tail page: reported, count cleared. */
-static void gpt_test_large_free_while_pinned(struct kunit *test)
+static void pintrack_test_large_free_while_pinned(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *p9 = folio_page(folio, 9);
-	long errors = gpt_stat(test, "errors");
-	long pinned = gpt_stat(test, "pinned_pages");
+	long errors = pintrack_stat(test, "errors");
+	long pinned = pintrack_stat(test, "pinned_pages");
 
-	gpt_track_pin(p9, 0);
-	gpt_track_pin(p9, 0);
-	gpt_expect_reports(test);
+	pintrack_track_pin(p9, 0);
+	pintrack_track_pin(p9, 0);
+	pintrack_expect_reports(test);
 	folio_put(folio);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(p9), 0);
 }
 
@@ -795,9 +795,9 @@ static void gpt_test_large_free_while_pinned(struct kunit *test)
  * fast path: each page gets its own count, a second pin of a run in the
  * middle lands on that run only, and the counts add up to _pincount.
  */
-static void gpt_test_thp_user(struct kunit *test)
+static void pintrack_test_thp_user(struct kunit *test)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 	unsigned long nr = HPAGE_PMD_NR, mid = HPAGE_PMD_NR / 2, addr, i, sum;
 	struct page **pages, *run[4];
 	struct vm_area_struct *vma;
@@ -823,7 +823,7 @@ static void gpt_test_thp_user(struct kunit *test)
 	mmap_write_unlock(current->mm);
 	KUNIT_ASSERT_NOT_NULL(test, vma);
 
-	pins = gpt_stat(test, "pins");
+	pins = pintrack_stat(test, "pins");
 	ret = pin_user_pages_fast(addr, nr, FOLL_WRITE, pages);
 	if (ret > 0 && ret < nr)
 		unpin_user_pages(pages, ret);
@@ -861,7 +861,7 @@ static void gpt_test_thp_user(struct kunit *test)
 		sum += page_dma_pin_count(pages[i]);
 	}
 	KUNIT_EXPECT_EQ(test, sum, (unsigned long)atomic_read(&folio->_pincount));
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins + sum);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + sum);
 
 	if (ret == 4)
 		unpin_user_pages(run, 4);
@@ -869,10 +869,10 @@ static void gpt_test_thp_user(struct kunit *test)
 	for (i = 0; i < nr; i++)
 		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(pages[i]), 0,
 				    "page %lu", i);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pins"), pins);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 }
 #else
-static void gpt_test_thp_user(struct kunit *test)
+static void pintrack_test_thp_user(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE");
 }
@@ -883,7 +883,7 @@ static void gpt_test_thp_user(struct kunit *test)
  * A hugetlb folio goes back to its pool through free_huge_folio(), not
  * free_pages_prepare(): a pin left on it is reported there too.
  */
-static void gpt_test_hugetlb_free_while_pinned(struct kunit *test)
+static void pintrack_test_hugetlb_free_while_pinned(struct kunit *test)
 {
 	struct hstate *h = &default_hstate;
 	long errors, pinned;
@@ -900,33 +900,33 @@ static void gpt_test_hugetlb_free_while_pinned(struct kunit *test)
 	if (!folio)
 		kunit_skip(test, "no hugetlb folio");
 	KUNIT_ASSERT_TRUE(test, folio_test_hugetlb(folio));
-	errors = gpt_stat(test, "errors");
-	pinned = gpt_stat(test, "pinned_pages");
+	errors = pintrack_stat(test, "errors");
+	pinned = pintrack_stat(test, "pinned_pages");
 	page = folio_page(folio, 3);
-	gpt_track_pin(page, 0);
-	gpt_expect_reports(test);
+	pintrack_track_pin(page, 0);
+	pintrack_expect_reports(test);
 	folio_put(folio);
-	gpt_check_reports(test, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "errors"), errors + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	pintrack_check_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
 }
 #else
-static void gpt_test_hugetlb_free_while_pinned(struct kunit *test)
+static void pintrack_test_hugetlb_free_while_pinned(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_HUGETLB_PAGE and a built-in test");
 }
 #endif
 
 /* page_ext entries stay 8-byte aligned for the clients after ours. */
-static void gpt_test_page_ext_layout(struct kunit *test)
+static void pintrack_test_page_ext_layout(struct kunit *test)
 {
 	long bytes;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
-	bytes = gpt_stat(test, "page_ext_bytes_per_page");
-	KUNIT_EXPECT_EQ(test, bytes, gpt_stat(test, "stacks") ? 16 : 8);
+	bytes = pintrack_stat(test, "page_ext_bytes_per_page");
+	KUNIT_EXPECT_EQ(test, bytes, pintrack_stat(test, "stacks") ? 16 : 8);
 	KUNIT_EXPECT_EQ(test, gup_pin_tracking_ops.size, (size_t)bytes);
 	KUNIT_EXPECT_EQ(test, gup_pin_tracking_ops.offset % 8, 0);
 	KUNIT_EXPECT_EQ(test, page_ext_size % 8, 0);
@@ -939,21 +939,21 @@ static void gpt_test_page_ext_layout(struct kunit *test)
  * Make the last pin of @page @secs older: the test reaches the entry
  * through the internal header, under the page's bucket lock.
  */
-static void gpt_age(struct page *page, u32 secs)
+static void pintrack_age(struct page *page, u32 secs)
 {
 	struct page_ext *page_ext = page_ext_get(page);
-	spinlock_t *lock = gpt_lock(page_to_pfn(page));
+	spinlock_t *lock = pintrack_lock(page_to_pfn(page));
 	unsigned long flags;
 
 	if (!page_ext)
 		return;
 	spin_lock_irqsave(lock, flags);
-	gpt_page(page_ext)->pinned_at -= secs;
+	pintrack_page(page_ext)->pinned_at -= secs;
 	spin_unlock_irqrestore(lock, flags);
 	page_ext_put(page_ext);
 }
 
-static int *gpt_count_named(struct kunit *test, const char *name)
+static int *pintrack_count_named(struct kunit *test, const char *name)
 {
 	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
 	int *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
@@ -965,23 +965,23 @@ static int *gpt_count_named(struct kunit *test, const char *name)
 	return n;
 }
 
-static void gpt_test_age(struct kunit *test)
+static void pintrack_test_age(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	char *buf = kunit_kzalloc(test, GPT_SHOW_SIZE, GFP_KERNEL);
-	struct seq_file m = { .buf = buf, .size = GPT_SHOW_SIZE - 1 };
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	char *buf = kunit_kzalloc(test, PINTRACK_SHOW_SIZE, GFP_KERNEL);
+	struct seq_file m = { .buf = buf, .size = PINTRACK_SHOW_SIZE - 1 };
 	char want[64];
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_age(t->pages[0], 75);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_age(t->pages[0], 75);
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
 	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 age 75s",
 		 page_to_pfn(t->pages[0]));
 	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)), "%s", buf);
 
 	/* A new pin restarts the age. */
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	m.count = 0;
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
 	buf[m.count] = '\0';
@@ -996,23 +996,23 @@ static void gpt_test_age(struct kunit *test)
  * Pins held for months (VFIO guests, RDMA, io_uring buffers) show their
  * true age: the time of a pin does not wrap after 2^32 jiffies.
  */
-static void gpt_test_age_months(struct kunit *test)
+static void pintrack_test_age_months(struct kunit *test)
 {
 	static const u32 days[] = { 50, 500 };
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	char *buf = kunit_kzalloc(test, GPT_SHOW_SIZE, GFP_KERNEL);
-	struct seq_file m = { .buf = buf, .size = GPT_SHOW_SIZE - 1 };
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	char *buf = kunit_kzalloc(test, PINTRACK_SHOW_SIZE, GFP_KERNEL);
+	struct seq_file m = { .buf = buf, .size = PINTRACK_SHOW_SIZE - 1 };
 	unsigned long age;
 	char want[64];
 	int i, n;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	for (i = 0; i < ARRAY_SIZE(days); i++) {
 		if (i)
-			gpt_age(t->pages[0], (days[i] - days[i - 1]) * 86400);
+			pintrack_age(t->pages[0], (days[i] - days[i - 1]) * 86400);
 		else
-			gpt_age(t->pages[0], days[i] * 86400);
+			pintrack_age(t->pages[0], days[i] * 86400);
 		m.count = 0;
 		KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
 		buf[m.count] = '\0';
@@ -1033,7 +1033,7 @@ static void gpt_test_age_months(struct kunit *test)
  * the barrier() after the call so that it is not a sibling call (s390x
  * compiles `return f(...)` as a jump, and the frame never exists).
  */
-static noinline int gpt_pin_site_a(unsigned long addr, struct page **pages)
+static noinline int pintrack_pin_site_a(unsigned long addr, struct page **pages)
 {
 	int ret = pin_user_pages_fast(addr, 3, FOLL_WRITE, pages);
 
@@ -1041,7 +1041,7 @@ static noinline int gpt_pin_site_a(unsigned long addr, struct page **pages)
 	return ret;
 }
 
-static noinline int gpt_pin_site_b(unsigned long addr, struct page **pages)
+static noinline int pintrack_pin_site_b(unsigned long addr, struct page **pages)
 {
 	int ret = pin_user_pages_fast(addr, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
 
@@ -1049,23 +1049,23 @@ static noinline int gpt_pin_site_b(unsigned long addr, struct page **pages)
 	return ret;
 }
 
-static void gpt_test_pinners(struct kunit *test)
+static void pintrack_test_pinners(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 8, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 8, PROT_READ | PROT_WRITE);
 	struct page *b[2];
 	char *out, *a_at, *b_at, *hdr;
 
-	if (!gpt_stat(test, "stacks"))
+	if (!pintrack_stat(test, "stacks"))
 		kunit_skip(test, "boot with gup_pin_tracking=stacks");
-	KUNIT_ASSERT_EQ(test, gpt_pin_site_a(t->addr, t->pages), 3);
-	gpt_hold(test, t->pages, 3);
-	KUNIT_ASSERT_EQ(test, gpt_pin_site_b(t->addr + 4 * PAGE_SIZE, b), 2);
-	gpt_hold(test, b, 2);
-	gpt_age(t->pages[1], 9);
+	KUNIT_ASSERT_EQ(test, pintrack_pin_site_a(t->addr, t->pages), 3);
+	pintrack_hold(test, t->pages, 3);
+	KUNIT_ASSERT_EQ(test, pintrack_pin_site_b(t->addr + 4 * PAGE_SIZE, b), 2);
+	pintrack_hold(test, b, 2);
+	pintrack_age(t->pages[1], 9);
 
-	out = gpt_show(test, gup_pin_tracking_pinners_show);
-	a_at = strstr(out, "gpt_pin_site_a+");
-	b_at = strstr(out, "gpt_pin_site_b+");
+	out = pintrack_show(test, gup_pin_tracking_pinners_show);
+	a_at = strstr(out, "pintrack_pin_site_a+");
+	b_at = strstr(out, "pintrack_pin_site_b+");
 	KUNIT_ASSERT_NOT_NULL_MSG(test, a_at, "%s", out);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, b_at, "%s", out);
 	/* Each group: its header is the last "pages " line before its stack. */
@@ -1085,49 +1085,49 @@ static void gpt_test_pinners(struct kunit *test)
 	unpin_user_pages(b, 2);
 }
 
-static void gpt_restore_stale_secs(void *old)
+static void pintrack_restore_stale_secs(void *old)
 {
 	WRITE_ONCE(gup_pin_tracking_stale_secs, (uintptr_t)old);
 }
 
-static void gpt_test_stale(struct kunit *test)
+static void pintrack_test_stale(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
-	long reports = gpt_stat(test, "stale_reports");
+	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ | PROT_WRITE);
+	long reports = pintrack_stat(test, "stale_reports");
 	struct page *lt;
 	int *stale;
 	void *old;
 
 	old = (void *)(uintptr_t)gup_pin_tracking_stale_secs;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_restore_stale_secs,
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_restore_stale_secs,
 							old), 0);
 	WRITE_ONCE(gup_pin_tracking_stale_secs, 2);
-	stale = gpt_count_named(test, "gup_pin_tracking_stale");
+	stale = pintrack_count_named(test, "gup_pin_tracking_stale");
 
 	/* Page 0 short-term, page 1 long-term, both held for 3 s. */
-	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	pintrack_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
 	lt = t->pages[1];
 	unpin_user_page(t->pages[0]);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_age(t->pages[0], 3);
-	gpt_age(lt, 3);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_age(t->pages[0], 3);
+	pintrack_age(lt, 3);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "stale_reports"), reports + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "stale_reports"), reports + 1);
 
 	/* Once per pinning episode. */
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 1);
 	/* A new episode is reported again. */
 	unpin_user_page(t->pages[0]);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_age(t->pages[0], 3);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_age(t->pages[0], 3);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 2);
 	/* Not yet past the threshold: not stale. */
 	unpin_user_page(t->pages[0]);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
-	gpt_age(t->pages[0], 1);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_age(t->pages[0], 1);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 2);
 
@@ -1140,7 +1140,7 @@ static void gpt_test_stale(struct kunit *test)
  * recorded ("... was unpinned after <s>s"). The folio is a kernel one, off
  * every list, so the failure can be injected through the hook.
  */
-static void gpt_test_migrate_release(struct kunit *test)
+static void pintrack_test_migrate_release(struct kunit *test)
 {
 	LIST_HEAD(failed);
 	struct folio *folio;
@@ -1152,25 +1152,25 @@ static void gpt_test_migrate_release(struct kunit *test)
 	folio = folio_alloc(GFP_KERNEL, 1);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	page = folio_page(folio, 1);
-	released = gpt_count_named(test, "gup_pin_tracking_released");
-	blocked = gpt_count_named(test, "gup_pin_tracking_blocked");
-	gpt_track_pin(page, 0);
-	gpt_track_pin(page, 0);
+	released = pintrack_count_named(test, "gup_pin_tracking_released");
+	blocked = pintrack_count_named(test, "gup_pin_tracking_blocked");
+	pintrack_track_pin(page, 0);
+	pintrack_track_pin(page, 0);
 	list_add(&folio->lru, &failed);
 	gup_pin_track_migrate_failed(&failed, MR_MEMORY_HOTPLUG, true);
 	list_del(&folio->lru);
-	KUNIT_EXPECT_TRUE(test, gpt_state(page) & GPT_WATCHED);
+	KUNIT_EXPECT_TRUE(test, pintrack_state(page) & PINTRACK_WATCHED);
 	KUNIT_EXPECT_EQ(test, *blocked, 1);
 
-	gpt_track_unpin(page);
+	pintrack_track_unpin(page);
 	KUNIT_EXPECT_EQ(test, *released, 0);
-	gpt_track_unpin(page);
+	pintrack_track_unpin(page);
 	KUNIT_EXPECT_EQ(test, *released, 1);
-	KUNIT_EXPECT_FALSE(test, gpt_state(page) & GPT_WATCHED);
+	KUNIT_EXPECT_FALSE(test, pintrack_state(page) & PINTRACK_WATCHED);
 
 	/* Pinned and released again without a failure: nothing recorded. */
-	gpt_track_pin(page, 0);
-	gpt_track_unpin(page);
+	pintrack_track_pin(page, 0);
+	pintrack_track_unpin(page);
 	KUNIT_EXPECT_EQ(test, *released, 1);
 	folio_put(folio);
 }
@@ -1179,11 +1179,11 @@ static void gpt_test_migrate_release(struct kunit *test)
  * What follows "age <s>s" in a pinned line: in stacks mode the pinner, this
  * KUnit thread (a kernel thread: its own pid); nothing otherwise.
  */
-static void gpt_expect_pinner(struct kunit *test, const char *rest)
+static void pintrack_expect_pinner(struct kunit *test, const char *rest)
 {
 	char want[64];
 
-	if (gpt_stat(test, "stacks"))
+	if (pintrack_stat(test, "stacks"))
 		snprintf(want, sizeof(want), " pid %d comm %s\n",
 			 task_tgid_nr(current), current->comm);
 	else
@@ -1193,14 +1193,14 @@ static void gpt_expect_pinner(struct kunit *test, const char *rest)
 }
 
 /* The failures file. */
-static char *gpt_failures(struct kunit *test)
+static char *pintrack_failures(struct kunit *test)
 {
-	return gpt_show(test, gup_pin_tracking_failures_show);
+	return pintrack_show(test, gup_pin_tracking_failures_show);
 }
 
 /* Records of @out (the failures file) for @pfn whose line holds @need. */
-static unsigned int gpt_records_of(const char *out, unsigned long pfn,
-				   const char *need)
+static unsigned int pintrack_records_of(const char *out, unsigned long pfn,
+					const char *need)
 {
 	char key[32];
 	unsigned int n = 0;
@@ -1222,45 +1222,45 @@ static unsigned int gpt_records_of(const char *out, unsigned long pfn,
  * records get their release, and the log line is made for each (a single
  * pending pfn per call once lost the first).
  */
-static void gpt_test_failures_release_two(struct kunit *test)
+static void pintrack_test_failures_release_two(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *pages[2] = { folio_page(folio, 1), folio_page(folio, 2) };
-	long pinned = gpt_stat(test, "migrate_failures_pinned");
+	long pinned = pintrack_stat(test, "migrate_failures_pinned");
 	unsigned int old0, old1;
 	int *released, *blocked;
 	char *out;
 
-	released = gpt_count_named(test, "gup_pin_tracking_released");
-	blocked = gpt_count_named(test, "gup_pin_tracking_blocked");
+	released = pintrack_count_named(test, "gup_pin_tracking_released");
+	blocked = pintrack_count_named(test, "gup_pin_tracking_blocked");
 	/* Earlier cases may have left released records of these pfns. */
-	out = gpt_failures(test);
-	old0 = gpt_records_of(out, page_to_pfn(pages[0]), " unpinned after ");
-	old1 = gpt_records_of(out, page_to_pfn(pages[1]), " unpinned after ");
+	out = pintrack_failures(test);
+	old0 = pintrack_records_of(out, page_to_pfn(pages[0]), " unpinned after ");
+	old1 = pintrack_records_of(out, page_to_pfn(pages[1]), " unpinned after ");
 	gup_pin_track_pages(pages, 2, FOLL_PIN);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[0], 3,
 							 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[1], 3,
 							 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_EQ(test, *blocked, 2);
-	KUNIT_EXPECT_TRUE(test, gpt_state(pages[0]) & GPT_WATCHED);
-	KUNIT_EXPECT_TRUE(test, gpt_state(pages[1]) & GPT_WATCHED);
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[0]),
-						 " refs 3"), 1, "%s", out);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[0]),
-						 " unpinned after "), old0, "%s", out);
+	KUNIT_EXPECT_TRUE(test, pintrack_state(pages[0]) & PINTRACK_WATCHED);
+	KUNIT_EXPECT_TRUE(test, pintrack_state(pages[1]) & PINTRACK_WATCHED);
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[0]),
+						      " refs 3"), 1, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[0]),
+						      " unpinned after "), old0, "%s", out);
 
 	gup_unpin_track_pages(pages, 2);
 	KUNIT_EXPECT_EQ(test, *released, 2);
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[0]),
-						 " unpinned after "), old0 + 1, "%s", out);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, page_to_pfn(pages[1]),
-						 " unpinned after "), old1 + 1, "%s", out);
-	KUNIT_EXPECT_FALSE(test, gpt_state(pages[0]) & GPT_WATCHED);
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[0]),
+						      " unpinned after "), old0 + 1, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[1]),
+						      " unpinned after "), old1 + 1, "%s", out);
+	KUNIT_EXPECT_FALSE(test, pintrack_state(pages[0]) & PINTRACK_WATCHED);
 	/* gup_pin_tracking_blocked() is the record; the hooks count folios. */
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"), pinned);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"), pinned);
 	folio_put(folio);
 }
 
@@ -1268,29 +1268,29 @@ static void gpt_test_failures_release_two(struct kunit *test)
  * A failure its caller keeps quiet (__GFP_NOWARN: CMA and gigantic-page
  * allocations) is recorded but not logged, and neither is its release.
  */
-static void gpt_test_failures_quiet(struct kunit *test)
+static void pintrack_test_failures_quiet(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *page = folio_page(folio, 1);
 	unsigned long pfn = page_to_pfn(page);
 	int *released, *blocked;
 	unsigned int old;
 	char *out;
 
-	released = gpt_count_named(test, "gup_pin_tracking_released");
-	blocked = gpt_count_named(test, "gup_pin_tracking_blocked");
-	old = gpt_records_of(gpt_failures(test), pfn, " unpinned after ");
-	gpt_track_pin(page, 0);
+	released = pintrack_count_named(test, "gup_pin_tracking_released");
+	blocked = pintrack_count_named(test, "gup_pin_tracking_blocked");
+	old = pintrack_records_of(pintrack_failures(test), pfn, " unpinned after ");
+	pintrack_track_pin(page, 0);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
 							 MR_CONTIG_RANGE, false));
-	KUNIT_EXPECT_TRUE(test, gpt_state(page) & GPT_WATCHED);
-	gpt_track_unpin(page);
+	KUNIT_EXPECT_TRUE(test, pintrack_state(page) & PINTRACK_WATCHED);
+	pintrack_track_unpin(page);
 	KUNIT_EXPECT_EQ(test, *blocked, 0);
 	KUNIT_EXPECT_EQ(test, *released, 0);
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, " unpinned after "),
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, " unpinned after "),
 			    old + 1, "%s", out);
-	KUNIT_EXPECT_FALSE(test, gpt_state(page) & GPT_WATCHED);
+	KUNIT_EXPECT_FALSE(test, pintrack_state(page) & PINTRACK_WATCHED);
 	folio_put(folio);
 }
 
@@ -1298,33 +1298,33 @@ static void gpt_test_failures_quiet(struct kunit *test)
  * A large folio that could not be migrated: each of its pinned pages gets
  * a record, the first 16 of them, and the folio counts once.
  */
-static void gpt_test_failures_folio_pages(struct kunit *test)
+static void pintrack_test_failures_folio_pages(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
-	long pinned = gpt_stat(test, "migrate_failures_pinned");
+	struct folio *folio = pintrack_large_folio(test);
+	long pinned = pintrack_stat(test, "migrate_failures_pinned");
 	unsigned int old[20], i;
 	LIST_HEAD(failed);
 	char *out;
 
-	gpt_count_named(test, "gup_pin_tracking_released");
-	out = gpt_failures(test);
+	pintrack_count_named(test, "gup_pin_tracking_released");
+	out = pintrack_failures(test);
 	for (i = 0; i < ARRAY_SIZE(old); i++) {
-		old[i] = gpt_records_of(out, folio_pfn(folio) + 3 + i, NULL);
-		gpt_track_pin(folio_page(folio, 3 + i), 0);
+		old[i] = pintrack_records_of(out, folio_pfn(folio) + 3 + i, NULL);
+		pintrack_track_pin(folio_page(folio, 3 + i), 0);
 	}
 	list_add(&folio->lru, &failed);
 	gup_pin_track_migrate_failed(&failed, MR_MEMORY_HOTPLUG, false);
 	list_del(&folio->lru);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"),
 			pinned + 1);
-	out = gpt_failures(test);
+	out = pintrack_failures(test);
 	for (i = 0; i < ARRAY_SIZE(old); i++)
 		KUNIT_EXPECT_EQ_MSG(test,
-				    gpt_records_of(out, folio_pfn(folio) + 3 + i,
-						   NULL),
+				    pintrack_records_of(out, folio_pfn(folio) + 3 + i,
+							NULL),
 				    old[i] + (i < 16), "page %u:\n%s", 3 + i, out);
 	for (i = 0; i < ARRAY_SIZE(old); i++)
-		gpt_track_unpin(folio_page(folio, 3 + i));
+		pintrack_track_unpin(folio_page(folio, 3 + i));
 	folio_put(folio);
 }
 
@@ -1333,39 +1333,39 @@ static void gpt_test_failures_folio_pages(struct kunit *test)
  * episode (after its last unpin) gets a new record whose age is its own.
  * A record's line is exactly the format of the contract.
  */
-static void gpt_test_failures_episodes(struct kunit *test)
+static void pintrack_test_failures_episodes(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *page = folio_page(folio, 1);
 	unsigned long pfn = page_to_pfn(page);
 	char want[96], *out, *rec;
 	LIST_HEAD(failed);
 	unsigned int old;
 
-	gpt_count_named(test, "gup_pin_tracking_released");
-	old = gpt_records_of(gpt_failures(test), pfn, NULL);
-	gpt_track_pin(page, FOLL_LONGTERM);
+	pintrack_count_named(test, "gup_pin_tracking_released");
+	old = pintrack_records_of(pintrack_failures(test), pfn, NULL);
+	pintrack_track_pin(page, FOLL_LONGTERM);
 	list_add(&folio->lru, &failed);
 	gup_pin_track_migrate_failed(&failed, MR_LONGTERM_PIN, false);
 	gup_pin_track_migrate_failed(&failed, MR_LONGTERM_PIN, false);
 	list_del(&folio->lru);
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, NULL), old + 1, "%s",
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 1, "%s",
 			    out);
 	snprintf(want, sizeof(want),
 		 "s longterm pin: pfn 0x%lx pins 1 longterm age 0s refs %d",
 		 pfn, folio_ref_count(folio));
 	rec = strstr(out, want);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, rec, "no '%s' in\n%s", want, out);
-	gpt_expect_pinner(test, rec + strlen(want));
+	pintrack_expect_pinner(test, rec + strlen(want));
 
-	gpt_track_unpin(page);
-	gpt_track_pin(page, 0);
-	gpt_age(page, 7);
+	pintrack_track_unpin(page);
+	pintrack_track_pin(page, 0);
+	pintrack_age(page, 7);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
 							 MR_CONTIG_RANGE, false));
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, NULL), old + 2, "%s",
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 2, "%s",
 			    out);
 	/* Newest first: the second episode, its own age. */
 	snprintf(want, sizeof(want),
@@ -1373,7 +1373,7 @@ static void gpt_test_failures_episodes(struct kunit *test)
 	rec = strstr(out, want);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, rec, "no '%s' in\n%s", want, out);
 	KUNIT_EXPECT_TRUE_MSG(test, rec < strstr(out, "longterm pin: "), "%s", out);
-	gpt_track_unpin(page);
+	pintrack_track_unpin(page);
 	folio_put(folio);
 }
 
@@ -1382,64 +1382,64 @@ static void gpt_test_failures_episodes(struct kunit *test)
  * every pinned page of the range is recorded, and every folio that holds a
  * pin counted once.
  */
-static void gpt_test_failures_range(struct kunit *test)
+static void pintrack_test_failures_range(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	unsigned long pfn = folio_pfn(folio), nr = folio_nr_pages(folio);
-	long pinned = gpt_stat(test, "migrate_failures_pinned");
-	long other = gpt_stat(test, "migrate_failures_other");
+	long pinned = pintrack_stat(test, "migrate_failures_pinned");
+	long other = pintrack_stat(test, "migrate_failures_other");
 	unsigned int old3, old9;
 	char *out;
 
-	gpt_count_named(test, "gup_pin_tracking_released");
-	out = gpt_failures(test);
-	old3 = gpt_records_of(out, pfn + 3, "alloc_contig_range: ");
-	old9 = gpt_records_of(out, pfn + 9, "alloc_contig_range: ");
-	gpt_track_pin(folio_page(folio, 3), 0);
-	gpt_track_pin(folio_page(folio, 9), 0);
+	pintrack_count_named(test, "gup_pin_tracking_released");
+	out = pintrack_failures(test);
+	old3 = pintrack_records_of(out, pfn + 3, "alloc_contig_range: ");
+	old9 = pintrack_records_of(out, pfn + 9, "alloc_contig_range: ");
+	pintrack_track_pin(folio_page(folio, 3), 0);
+	pintrack_track_pin(folio_page(folio, 9), 0);
 	gup_pin_track_range_failed(pfn, pfn + nr, false);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"),
 			pinned + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_other"), other);
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 3,
-						 "alloc_contig_range: "), old3 + 1,
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_other"), other);
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn + 3,
+						      "alloc_contig_range: "), old3 + 1,
 			    "%s", out);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn + 9,
-						 "alloc_contig_range: "), old9 + 1,
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn + 9,
+						      "alloc_contig_range: "), old9 + 1,
 			    "%s", out);
-	gpt_track_unpin(folio_page(folio, 3));
-	gpt_track_unpin(folio_page(folio, 9));
+	pintrack_track_unpin(folio_page(folio, 3));
+	pintrack_track_unpin(folio_page(folio, 9));
 	/* A busy range is not a failed folio: nothing more is counted. */
 	gup_pin_track_range_failed(pfn, pfn + nr, false);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_pinned"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"),
 			pinned + 1);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "migrate_failures_other"), other);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_other"), other);
 	folio_put(folio);
 }
 
 /* A watched page freed while pinned frees its record too. */
-static void gpt_test_failures_freed(struct kunit *test)
+static void pintrack_test_failures_freed(struct kunit *test)
 {
-	struct folio *folio = gpt_large_folio(test);
+	struct folio *folio = pintrack_large_folio(test);
 	struct page *page = folio_page(folio, 1);
 	unsigned long pfn = page_to_pfn(page);
 	unsigned int old;
 	int *released;
 	char *out;
 
-	released = gpt_count_named(test, "gup_pin_tracking_released");
-	old = gpt_records_of(gpt_failures(test), pfn, " unpinned after ");
-	gpt_track_pin(page, 0);
+	released = pintrack_count_named(test, "gup_pin_tracking_released");
+	old = pintrack_records_of(pintrack_failures(test), pfn, " unpinned after ");
+	pintrack_track_pin(page, 0);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
 							 MR_MEMORY_HOTPLUG, false));
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	folio_put(folio);
-	gpt_check_reports(test, 1);
+	pintrack_check_reports(test, 1);
 	/* Not logged as a release, but no longer waiting for one. */
 	KUNIT_EXPECT_EQ(test, *released, 0);
-	out = gpt_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, gpt_records_of(out, pfn, " unpinned after "),
+	out = pintrack_failures(test);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, " unpinned after "),
 			    old + 1, "%s", out);
 }
 
@@ -1447,15 +1447,15 @@ static void gpt_test_failures_freed(struct kunit *test)
  * More failures than records: the oldest are dropped and counted; two
  * threads recording at once lose nothing else.
  */
-struct gpt_writer {
+struct pintrack_writer {
 	struct page *first;
 	unsigned int nr;
 	struct completion done;
 };
 
-static int gpt_writer_fn(void *arg)
+static int pintrack_writer_fn(void *arg)
 {
-	struct gpt_writer *w = arg;
+	struct pintrack_writer *w = arg;
 	unsigned int i;
 
 	for (i = 0; i < w->nr; i++)
@@ -1465,10 +1465,10 @@ static int gpt_writer_fn(void *arg)
 	return 0;
 }
 
-static void gpt_test_failures_wrap(struct kunit *test)
+static void pintrack_test_failures_wrap(struct kunit *test)
 {
-	long dropped = gpt_stat(test, "failures_dropped");
-	struct gpt_writer w[2];
+	long dropped = pintrack_stat(test, "failures_dropped");
+	struct pintrack_writer w[2];
 	struct task_struct *k;
 	struct folio *folio;
 	unsigned int i, n, nr;
@@ -1481,12 +1481,12 @@ static void gpt_test_failures_wrap(struct kunit *test)
 	if (!folio)
 		kunit_skip(test, "no order-9 folio (MAX_PAGE_ORDER %d)",
 			   MAX_PAGE_ORDER);
-	gpt_count_named(test, "gup_pin_tracking_released");
+	pintrack_count_named(test, "gup_pin_tracking_released");
 	nr = folio_nr_pages(folio);
 	for (i = 1; i < nr; i++)
-		gpt_track_pin(folio_page(folio, i), 0);
+		pintrack_track_pin(folio_page(folio, i), 0);
 	/* The records there are now. */
-	out = gpt_failures(test);
+	out = pintrack_failures(test);
 	n = 0;
 	for (i = 0; out[i]; i++)
 		n += !strncmp(out + i, " refs ", 6);
@@ -1494,24 +1494,24 @@ static void gpt_test_failures_wrap(struct kunit *test)
 		w[i].first = folio_page(folio, 1 + i * (nr / 2));
 		w[i].nr = nr / 2 - 1;
 		init_completion(&w[i].done);
-		k = kthread_run(gpt_writer_fn, &w[i], "gpt_writer%u", i);
+		k = kthread_run(pintrack_writer_fn, &w[i], "pintrack_writer%u", i);
 		if (IS_ERR(k))
-			gpt_writer_fn(&w[i]);	/* write them here instead */
+			pintrack_writer_fn(&w[i]);	/* write them here instead */
 	}
 	for (i = 0; i < 2; i++)
 		wait_for_completion(&w[i].done);
 
 	/* n old and nr - 2 new records in 256 slots. */
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "failures_dropped"),
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "failures_dropped"),
 			dropped + (long)(n + nr - 2) - 256);
-	out = gpt_failures(test);
+	out = pintrack_failures(test);
 	n = 0;
 	for (i = 1; i < nr; i++)
-		n += gpt_records_of(out, page_to_pfn(folio_page(folio, i)),
+		n += pintrack_records_of(out, page_to_pfn(folio_page(folio, i)),
 				    NULL);
 	KUNIT_EXPECT_EQ(test, n, 256);
 	for (i = 1; i < nr; i++)
-		gpt_track_unpin(folio_page(folio, i));
+		pintrack_track_unpin(folio_page(folio, i));
 	folio_put(folio);
 }
 
@@ -1519,13 +1519,13 @@ static void gpt_test_failures_wrap(struct kunit *test)
  * A bad stale_secs (boot or debugfs) is refused and changes nothing: at
  * HZ=1000, 2^30 s once gave a scan period of 0 jiffies.
  */
-static void gpt_test_stale_secs_bounds(struct kunit *test)
+static void pintrack_test_stale_secs_bounds(struct kunit *test)
 {
 	unsigned int old = READ_ONCE(gup_pin_tracking_stale_secs);
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_restore_stale_secs,
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_restore_stale_secs,
 							(void *)(uintptr_t)old), 0);
 	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(1073741824UL),
 			-EINVAL);
@@ -1540,7 +1540,7 @@ static void gpt_test_stale_secs_bounds(struct kunit *test)
  * A pages array where the shared zero page directly follows another page
  * (s390 and MIPS place user pages there): the zero page is never counted.
  */
-static void gpt_test_zero_page_in_run(struct kunit *test)
+static void pintrack_test_zero_page_in_run(struct kunit *test)
 {
 	struct page *zero = ZERO_PAGE(0);
 	struct page *pages[2] = { nth_page(zero, -1), zero };
@@ -1549,7 +1549,7 @@ static void gpt_test_zero_page_in_run(struct kunit *test)
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
 	/* The two must be one run: the same chunk. */
-	if (!(page_to_pfn(zero) & (GPT_CHUNK_PAGES - 1)) ||
+	if (!(page_to_pfn(zero) & (PINTRACK_CHUNK_PAGES - 1)) ||
 	    !pfn_valid(page_to_pfn(zero) - 1))
 		kunit_skip(test, "the zero page starts a chunk");
 	/* A reserved page is never freed or reallocated meanwhile. */
@@ -1575,9 +1575,9 @@ static void gpt_test_zero_page_in_run(struct kunit *test)
 /* === Tracepoints ======================================================== */
 
 #ifdef CONFIG_TRACEPOINTS
-#define GPT_EVENTS_MAX		8
+#define PINTRACK_EVENTS_MAX		8
 
-struct gpt_events {
+struct pintrack_events {
 	unsigned int nr;
 	struct {
 		char kind;	/* 'p'in, 'u'npin, 'm'isuse */
@@ -1586,13 +1586,13 @@ struct gpt_events {
 		bool longterm;
 		unsigned long ip;
 		enum gup_pin_misuse what;
-	} ev[GPT_EVENTS_MAX];
+	} ev[PINTRACK_EVENTS_MAX];
 };
 
-static void gpt_probe_page(struct gpt_events *e, char kind, unsigned long pfn,
-			   unsigned int count, bool longterm, unsigned long ip)
+static void pintrack_probe_page(struct pintrack_events *e, char kind, unsigned long pfn,
+				unsigned int count, bool longterm, unsigned long ip)
 {
-	if (e->nr >= GPT_EVENTS_MAX)
+	if (e->nr >= PINTRACK_EVENTS_MAX)
 		return;
 	e->ev[e->nr].kind = kind;
 	e->ev[e->nr].pfn = pfn;
@@ -1602,24 +1602,24 @@ static void gpt_probe_page(struct gpt_events *e, char kind, unsigned long pfn,
 	e->nr++;
 }
 
-static void gpt_probe_pin(void *data, unsigned long pfn, unsigned int count,
-			  bool longterm, unsigned long ip)
+static void pintrack_probe_pin(void *data, unsigned long pfn, unsigned int count,
+			       bool longterm, unsigned long ip)
 {
-	gpt_probe_page(data, 'p', pfn, count, longterm, ip);
+	pintrack_probe_page(data, 'p', pfn, count, longterm, ip);
 }
 
-static void gpt_probe_unpin(void *data, unsigned long pfn, unsigned int count,
-			    bool longterm, unsigned long ip)
+static void pintrack_probe_unpin(void *data, unsigned long pfn, unsigned int count,
+				 bool longterm, unsigned long ip)
 {
-	gpt_probe_page(data, 'u', pfn, count, longterm, ip);
+	pintrack_probe_page(data, 'u', pfn, count, longterm, ip);
 }
 
-static void gpt_probe_misuse(void *data, unsigned long pfn,
-			     enum gup_pin_misuse what)
+static void pintrack_probe_misuse(void *data, unsigned long pfn,
+				  enum gup_pin_misuse what)
 {
-	struct gpt_events *e = data;
+	struct pintrack_events *e = data;
 
-	if (e->nr >= GPT_EVENTS_MAX)
+	if (e->nr >= PINTRACK_EVENTS_MAX)
 		return;
 	e->ev[e->nr].kind = 'm';
 	e->ev[e->nr].pfn = pfn;
@@ -1627,17 +1627,17 @@ static void gpt_probe_misuse(void *data, unsigned long pfn,
 	e->nr++;
 }
 
-static void gpt_unregister_misuse(void *data)
+static void pintrack_unregister_misuse(void *data)
 {
-	unregister_trace_mm_gup_pin_misuse(gpt_probe_misuse, data);
+	unregister_trace_mm_gup_pin_misuse(pintrack_probe_misuse, data);
 	tracepoint_synchronize_unregister();
 }
 
-static void gpt_unregister_probes(void *data)
+static void pintrack_unregister_probes(void *data)
 {
-	unregister_trace_mm_gup_pin(gpt_probe_pin, data);
-	unregister_trace_mm_gup_unpin(gpt_probe_unpin, data);
-	unregister_trace_mm_gup_pin_misuse(gpt_probe_misuse, data);
+	unregister_trace_mm_gup_pin(pintrack_probe_pin, data);
+	unregister_trace_mm_gup_unpin(pintrack_probe_unpin, data);
+	unregister_trace_mm_gup_pin_misuse(pintrack_probe_misuse, data);
 	tracepoint_synchronize_unregister();
 }
 
@@ -1645,30 +1645,30 @@ static void gpt_unregister_probes(void *data)
  * The pin, unpin and misuse events carry the page, the count after the
  * change and the long-term flag: exactly one event per page and change.
  */
-static void gpt_test_events(struct kunit *test)
+static void pintrack_test_events(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
-	struct gpt_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct pintrack_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	unsigned long pfn0, pfn1;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin(gpt_probe_pin, e), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_unpin(gpt_probe_unpin, e), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(gpt_probe_misuse, e), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_unregister_probes,
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin(pintrack_probe_pin, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_unpin(pintrack_probe_unpin, e), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(pintrack_probe_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_unregister_probes,
 							e), 0);
 
-	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	pintrack_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
 	pfn0 = page_to_pfn(t->pages[0]);
 	pfn1 = page_to_pfn(t->pages[1]);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
 	unpin_user_page(t->pages[0]);
 	unpin_user_page(t->pages[1]);
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	gup_unpin_track_pages(&t->pages[1], 1);
-	gpt_check_reports(test, 1);
+	pintrack_check_reports(test, 1);
 
 	KUNIT_ASSERT_EQ(test, e->nr, 7);
 	KUNIT_EXPECT_EQ(test, e->ev[0].kind, 'p');
@@ -1696,20 +1696,20 @@ static void gpt_test_events(struct kunit *test)
 }
 
 /* A provoked misuse appears as a misuse event. */
-static void gpt_test_misuse_event(struct kunit *test)
+static void pintrack_test_misuse_event(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 1, PROT_READ | PROT_WRITE);
-	struct gpt_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(gpt_probe_misuse, e), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gpt_unregister_misuse,
+	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(pintrack_probe_misuse, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_unregister_misuse,
 							e), 0);
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	gup_unpin_track_pages(t->pages, 1);
-	gpt_check_reports(test, 1);
+	pintrack_check_reports(test, 1);
 	KUNIT_ASSERT_EQ(test, e->nr, 1);
 	KUNIT_EXPECT_EQ(test, e->ev[0].kind, 'm');
 	KUNIT_EXPECT_EQ(test, e->ev[0].pfn, page_to_pfn(t->pages[0]));
@@ -1718,12 +1718,12 @@ static void gpt_test_misuse_event(struct kunit *test)
 			   "unpin of a page with no pin");
 }
 #else
-static void gpt_test_events(struct kunit *test)
+static void pintrack_test_events(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_TRACEPOINTS");
 }
 
-static void gpt_test_misuse_event(struct kunit *test)
+static void pintrack_test_misuse_event(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_TRACEPOINTS");
 }
@@ -1731,37 +1731,37 @@ static void gpt_test_misuse_event(struct kunit *test)
 
 /* === debugfs ============================================================ */
 
-static void gpt_test_stats(struct kunit *test)
+static void pintrack_test_stats(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 3, PROT_READ | PROT_WRITE);
-	long pinned = gpt_stat(test, "pinned_pages");
+	struct pintrack_test *t = pintrack_setup(test, 3, PROT_READ | PROT_WRITE);
+	long pinned = pintrack_stat(test, "pinned_pages");
 
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "enabled"), 1);
-	KUNIT_EXPECT_GE(test, gpt_stat(test, "lock_buckets"), 16);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
-	gpt_pin_fast(test, 3, FOLL_WRITE);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned + 3);
-	gpt_pin_fast(test, 3, FOLL_WRITE);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned + 3);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "enabled"), 1);
+	KUNIT_EXPECT_GE(test, pintrack_stat(test, "lock_buckets"), 16);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
+	pintrack_pin_fast(test, 3, FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned + 3);
+	pintrack_pin_fast(test, 3, FOLL_WRITE);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned + 3);
 	unpin_user_pages(t->pages, 3);
 	unpin_user_pages(t->pages, 3);
-	KUNIT_EXPECT_EQ(test, gpt_stat(test, "pinned_pages"), pinned);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
 }
 
-static void gpt_test_verify_clean(struct kunit *test)
+static void pintrack_test_verify_clean(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, GPT_TEST_PAGES,
+	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
 				       PROT_READ | PROT_WRITE);
 	char *out;
 
-	gpt_pin_fast(test, GPT_TEST_PAGES, FOLL_WRITE);
-	out = gpt_show(test, gpt_verify_show);
+	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE);
+	out = pintrack_show(test, pintrack_verify_show);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
 	KUNIT_EXPECT_PTR_EQ(test, strstr(out, "checked "), out);
-	unpin_user_pages(t->pages, GPT_TEST_PAGES);
+	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
 }
 
-static void gpt_test_verify_mismatch(struct kunit *test)
+static void pintrack_test_verify_mismatch(struct kunit *test)
 {
 	char pfn[32], *out;
 	struct page *page;
@@ -1772,28 +1772,28 @@ static void gpt_test_verify_mismatch(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	/* A tracked pin with no pin references behind it. */
 	gup_pin_track_pages(&page, 1, FOLL_PIN);
-	out = gpt_show(test, gpt_verify_show);
+	out = pintrack_show(test, pintrack_verify_show);
 	snprintf(pfn, sizeof(pfn), "pfn 0x%lx:", page_to_pfn(page));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, pfn));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 1\n"));
 
-	gpt_expect_reports(test);
+	pintrack_expect_reports(test);
 	gup_unpin_track_pages(&page, 1);
-	gpt_check_reports(test, 1);
+	pintrack_check_reports(test, 1);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(page), 0);
 	__free_page(page);
-	out = gpt_show(test, gpt_verify_show);
+	out = pintrack_show(test, pintrack_verify_show);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, " mismatches 0\n"));
 }
 
-static void gpt_test_pinned_entry(struct kunit *test)
+static void pintrack_test_pinned_entry(struct kunit *test)
 {
-	struct gpt_test *t = gpt_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ | PROT_WRITE);
 	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	char want[64];
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	m->size = GPT_SHOW_SIZE;
+	m->size = PINTRACK_SHOW_SIZE;
 	m->buf = kunit_kzalloc(test, m->size + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m->buf);
 
@@ -1801,15 +1801,15 @@ static void gpt_test_pinned_entry(struct kunit *test)
 	 * The long-term pin first: it migrates pages out of ZONE_MOVABLE
 	 * (movablecore=), which a short-term pin held on them would block.
 	 */
-	gpt_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(m, t->pages[0]));
 	m->buf[m->count] = '\0';
 	snprintf(want, sizeof(want), "pfn 0x%lx pins 2 longterm age 0s",
 		 page_to_pfn(t->pages[0]));
 	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(m->buf, want, strlen(want)),
 			      "%s", m->buf);
-	gpt_expect_pinner(test, m->buf + strlen(want));
+	pintrack_expect_pinner(test, m->buf + strlen(want));
 
 	m->count = 0;
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(m, t->pages[1]));
@@ -1818,9 +1818,9 @@ static void gpt_test_pinned_entry(struct kunit *test)
 		 page_to_pfn(t->pages[1]));
 	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(m->buf, want, strlen(want)),
 			      "%s", m->buf);
-	gpt_expect_pinner(test, m->buf + strlen(want));
+	pintrack_expect_pinner(test, m->buf + strlen(want));
 	/* In stacks mode the pinner's stack follows, naming this test. */
-	if (gpt_stat(test, "stacks"))
+	if (pintrack_stat(test, "stacks"))
 		KUNIT_EXPECT_NOT_NULL_MSG(test,
 					  strstr(m->buf, "\n        pin_user_pages_fast+"),
 					  "%s", m->buf);
@@ -1835,9 +1835,9 @@ static void gpt_test_pinned_entry(struct kunit *test)
 
 /* === Tracking off ======================================================= */
 
-static void gpt_test_off_fallback(struct kunit *test)
+static void pintrack_test_off_fallback(struct kunit *test)
 {
-	struct gpt_test *t = test->priv;
+	struct pintrack_test *t = test->priv;
 
 	if (gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=off");
@@ -1845,7 +1845,7 @@ static void gpt_test_off_fallback(struct kunit *test)
 				PROT_READ | PROT_WRITE,
 				MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_NE(test, t->addr, 0);
-	gpt_pin_fast(test, 1, FOLL_WRITE);
+	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(t->pages[0]), 0);
 	KUNIT_EXPECT_TRUE(test, page_dma_pinned(t->pages[0]));
 	KUNIT_EXPECT_EQ(test, page_dma_pinned(t->pages[0]),
@@ -1855,62 +1855,62 @@ static void gpt_test_off_fallback(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(t->pages[0]), 0);
 }
 
-static struct kunit_case gpt_test_cases[] = {
-	KUNIT_CASE(gpt_test_single_pin),
-	KUNIT_CASE(gpt_test_batch_fast),
-	KUNIT_CASE(gpt_test_batch_slow),
-	KUNIT_CASE(gpt_test_same_page_twice),
-	KUNIT_CASE(gpt_test_unpin_dirty_lock),
-	KUNIT_CASE(gpt_test_unpin_range_dirty_lock),
-	KUNIT_CASE(gpt_test_longterm),
-	KUNIT_CASE(gpt_test_longterm_meaning),
-	KUNIT_CASE(gpt_test_foll_get_not_counted),
-	KUNIT_CASE(gpt_test_partial_pin),
-	KUNIT_CASE(gpt_test_failed_pin),
-	KUNIT_CASE(gpt_test_concurrent),
-	KUNIT_CASE(gpt_test_double_unpin),
-	KUNIT_CASE(gpt_test_unpin_folio_unpinned),
-	KUNIT_CASE(gpt_test_put_page_instead_of_unpin),
-	KUNIT_CASE(gpt_test_free_while_pinned),
-	KUNIT_CASE(gpt_test_large_double_unpin),
-	KUNIT_CASE(gpt_test_large_two_buffers),
-	KUNIT_CASE(gpt_test_large_folio_release),
-	KUNIT_CASE(gpt_test_large_free_while_pinned),
-	KUNIT_CASE(gpt_test_thp_user),
-	KUNIT_CASE(gpt_test_walk_mixed),
-	KUNIT_CASE(gpt_test_hugetlb_free_while_pinned),
-	KUNIT_CASE(gpt_test_page_ext_layout),
-	KUNIT_CASE(gpt_test_age),
-	KUNIT_CASE(gpt_test_pinners),
-	KUNIT_CASE(gpt_test_stale),
-	KUNIT_CASE(gpt_test_stale_secs_bounds),
-	KUNIT_CASE(gpt_test_age_months),
-	KUNIT_CASE(gpt_test_zero_page_in_run),
-	KUNIT_CASE(gpt_test_failures_release_two),
-	KUNIT_CASE(gpt_test_failures_quiet),
-	KUNIT_CASE(gpt_test_failures_folio_pages),
-	KUNIT_CASE(gpt_test_failures_episodes),
-	KUNIT_CASE(gpt_test_failures_freed),
-	KUNIT_CASE(gpt_test_failures_range),
-	KUNIT_CASE(gpt_test_failures_wrap),
-	KUNIT_CASE(gpt_test_migrate_release),
-	KUNIT_CASE(gpt_test_events),
-	KUNIT_CASE(gpt_test_misuse_event),
-	KUNIT_CASE(gpt_test_stats),
-	KUNIT_CASE(gpt_test_verify_clean),
-	KUNIT_CASE(gpt_test_verify_mismatch),
-	KUNIT_CASE(gpt_test_pinned_entry),
-	KUNIT_CASE(gpt_test_off_fallback),
+static struct kunit_case pintrack_test_cases[] = {
+	KUNIT_CASE(pintrack_test_single_pin),
+	KUNIT_CASE(pintrack_test_batch_fast),
+	KUNIT_CASE(pintrack_test_batch_slow),
+	KUNIT_CASE(pintrack_test_same_page_twice),
+	KUNIT_CASE(pintrack_test_unpin_dirty_lock),
+	KUNIT_CASE(pintrack_test_unpin_range_dirty_lock),
+	KUNIT_CASE(pintrack_test_longterm),
+	KUNIT_CASE(pintrack_test_longterm_meaning),
+	KUNIT_CASE(pintrack_test_foll_get_not_counted),
+	KUNIT_CASE(pintrack_test_partial_pin),
+	KUNIT_CASE(pintrack_test_failed_pin),
+	KUNIT_CASE(pintrack_test_concurrent),
+	KUNIT_CASE(pintrack_test_double_unpin),
+	KUNIT_CASE(pintrack_test_unpin_folio_unpinned),
+	KUNIT_CASE(pintrack_test_put_page_instead_of_unpin),
+	KUNIT_CASE(pintrack_test_free_while_pinned),
+	KUNIT_CASE(pintrack_test_large_double_unpin),
+	KUNIT_CASE(pintrack_test_large_two_buffers),
+	KUNIT_CASE(pintrack_test_large_folio_release),
+	KUNIT_CASE(pintrack_test_large_free_while_pinned),
+	KUNIT_CASE(pintrack_test_thp_user),
+	KUNIT_CASE(pintrack_test_walk_mixed),
+	KUNIT_CASE(pintrack_test_hugetlb_free_while_pinned),
+	KUNIT_CASE(pintrack_test_page_ext_layout),
+	KUNIT_CASE(pintrack_test_age),
+	KUNIT_CASE(pintrack_test_pinners),
+	KUNIT_CASE(pintrack_test_stale),
+	KUNIT_CASE(pintrack_test_stale_secs_bounds),
+	KUNIT_CASE(pintrack_test_age_months),
+	KUNIT_CASE(pintrack_test_zero_page_in_run),
+	KUNIT_CASE(pintrack_test_failures_release_two),
+	KUNIT_CASE(pintrack_test_failures_quiet),
+	KUNIT_CASE(pintrack_test_failures_folio_pages),
+	KUNIT_CASE(pintrack_test_failures_episodes),
+	KUNIT_CASE(pintrack_test_failures_freed),
+	KUNIT_CASE(pintrack_test_failures_range),
+	KUNIT_CASE(pintrack_test_failures_wrap),
+	KUNIT_CASE(pintrack_test_migrate_release),
+	KUNIT_CASE(pintrack_test_events),
+	KUNIT_CASE(pintrack_test_misuse_event),
+	KUNIT_CASE(pintrack_test_stats),
+	KUNIT_CASE(pintrack_test_verify_clean),
+	KUNIT_CASE(pintrack_test_verify_mismatch),
+	KUNIT_CASE(pintrack_test_pinned_entry),
+	KUNIT_CASE(pintrack_test_off_fallback),
 	{}
 };
 
-static struct kunit_suite gpt_test_suite = {
+static struct kunit_suite pintrack_test_suite = {
 	.name = "gup_pin_tracking",
-	.init = gpt_test_init,
-	.test_cases = gpt_test_cases,
+	.init = pintrack_test_init,
+	.test_cases = pintrack_test_cases,
 };
 
-kunit_test_suite(gpt_test_suite);
+kunit_test_suite(pintrack_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for GUP pin tracking");
 MODULE_LICENSE("GPL");

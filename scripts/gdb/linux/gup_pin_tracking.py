@@ -14,7 +14,7 @@ import gdb
 from linux import constants, stackdepot, utils
 
 
-def gpt_enabled():
+def pintrack_enabled():
     key = gdb.parse_and_eval('gup_pin_tracking_key')
     return int(key['key']['enabled']['counter']) > 0
 
@@ -24,7 +24,7 @@ class GupPinState:
 
 Every layout fact is the debugged kernel's: the state word's count width
 and long-term bit, PAGE_SHIFT and SECTION_SIZE_BITS (constants.py.in),
-the entry's field offsets (debug info of struct gpt_page), page_ext_size,
+the entry's field offsets (debug info of struct pintrack_page), page_ext_size,
 the tracker's offset in an entry and the byte order."""
 
     def __init__(self):
@@ -32,17 +32,17 @@ the tracker's offset in an entry and the byte order."""
             raise gdb.GdbError('no CONFIG_GUP_PIN_TRACKING in this kernel')
         if not constants.LX_CONFIG_SPARSEMEM:
             raise gdb.GdbError('lx-gup: only SPARSEMEM kernels are supported')
-        if not gpt_enabled():
+        if not pintrack_enabled():
             raise gdb.GdbError('gup_pin_tracking is off in this kernel')
-        self.count_mask = (1 << constants.LX_GPT_COUNT_BITS) - 1
-        self.longterm = 1 << constants.LX_GPT_LONGTERM_SHIFT
+        self.count_mask = (1 << constants.LX_PINTRACK_COUNT_BITS) - 1
+        self.longterm = 1 << constants.LX_PINTRACK_LONGTERM_SHIFT
         self.pfn_section_shift = (constants.LX_SECTION_SIZE_BITS -
                                   constants.LX_PAGE_SHIFT)
         self.entry_size = int(gdb.parse_and_eval('page_ext_size'))
         self.offset = int(gdb.parse_and_eval('gup_pin_tracking_ops')['offset'])
         self.stacks = bool(int(gdb.parse_and_eval('gup_pin_tracking_stacks')))
         fields = {f.name: f.bitpos // 8
-                  for f in gdb.lookup_type('struct gpt_page').fields()}
+                  for f in gdb.lookup_type('struct pintrack_page').fields()}
         self.state_at = fields['state']
         self.pinned_at_at = fields['pinned_at']
         self.stack_at = fields['stack']
@@ -51,7 +51,7 @@ the tracker's offset in an entry and the byte order."""
         self.max_pfn = int(gdb.parse_and_eval('max_pfn'))
         tick_nsec = int(gdb.parse_and_eval('tick_nsec'))
         self.hz = max(1, round(1000000000 / tick_nsec)) if tick_nsec else 1000
-        # gpt_now(): whole seconds since boot, by jiffies (INITIAL_JIFFIES
+        # pintrack_now(): whole seconds since boot, by jiffies (INITIAL_JIFFIES
         # is -300 s as an unsigned int).
         initial = (-300 * self.hz) & 0xffffffff
         jiffies = int(gdb.parse_and_eval('jiffies_64'))
@@ -98,7 +98,7 @@ the tracker's offset in an entry and the byte order."""
                 yield start + i, state, pinned_at, stack
 
     def age(self, pinned_at):
-        # gpt_secs(): a signed 32-bit difference, 0 if the pin is newer.
+        # pintrack_secs(): a signed 32-bit difference, 0 if the pin is newer.
         secs = (self.now - pinned_at) & 0xffffffff
         return secs if 0 < secs < (1 << 31) else 0
 

@@ -34,7 +34,7 @@
 
 #include "../kselftest_harness.h"
 
-#define GPT_DIR		"/sys/kernel/debug/gup_pin_tracking/"
+#define PINTRACK_DIR		"/sys/kernel/debug/gup_pin_tracking/"
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
 #define NULLB		"/dev/nullb0"
 
@@ -84,13 +84,13 @@ static long stat_of(const char *stats, const char *key)
 	return -1;
 }
 
-struct gpt_stats {
+struct pintrack_stats {
 	long pinned_pages, pins, longterm, pins_total, unpins_total, errors;
 };
 
-static int read_stats(struct gpt_stats *s)
+static int read_stats(struct pintrack_stats *s)
 {
-	char *buf = read_file(GPT_DIR "stats");
+	char *buf = read_file(PINTRACK_DIR "stats");
 
 	if (!buf)
 		return -1;
@@ -230,26 +230,26 @@ static int uring_drop_slot(int ring, unsigned int slot)
 
 /* === Fixture ============================================================= */
 
-FIXTURE(gpt)
+FIXTURE(pintrack)
 {
-	struct gpt_stats base;
+	struct pintrack_stats base;
 };
 
-FIXTURE_SETUP(gpt)
+FIXTURE_SETUP(pintrack)
 {
 	page_size = getpagesize();
-	if (access(GPT_DIR "stats", R_OK))
-		SKIP(return, "no " GPT_DIR "stats: tracking off or no debugfs");
+	if (access(PINTRACK_DIR "stats", R_OK))
+		SKIP(return, "no " PINTRACK_DIR "stats: tracking off or no debugfs");
 	ASSERT_EQ(0, read_stats(&self->base));
 }
 
 /* After every case: nothing left pinned, no report, verify clean. */
-FIXTURE_TEARDOWN(gpt)
+FIXTURE_TEARDOWN(pintrack)
 {
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *verify;
 
-	if (access(GPT_DIR "stats", R_OK))
+	if (access(PINTRACK_DIR "stats", R_OK))
 		return;
 	ASSERT_EQ(0, read_stats(&now));
 	EXPECT_EQ(self->base.pins, now.pins);
@@ -258,7 +258,7 @@ FIXTURE_TEARDOWN(gpt)
 	EXPECT_EQ(self->base.errors, now.errors);
 	EXPECT_EQ(now.pins_total - self->base.pins_total,
 		  now.unpins_total - self->base.unpins_total);
-	verify = read_file(GPT_DIR "verify");
+	verify = read_file(PINTRACK_DIR "verify");
 	ASSERT_NE(NULL, verify);
 	EXPECT_NE(NULL, strstr(verify, " mismatches 0\n")) {
 		TH_LOG("verify: %s", verify);
@@ -269,10 +269,10 @@ FIXTURE_TEARDOWN(gpt)
 /* === O_DIRECT ============================================================ */
 
 static void odirect(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(gpt) *self, int write, int thp)
+		    FIXTURE_DATA(pintrack) *self, int write, int thp)
 {
 	const long npages = 64;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf;
 	int fd;
 
@@ -296,27 +296,27 @@ static void odirect(struct __test_metadata *_metadata,
 	close(fd);
 }
 
-TEST_F(gpt, odirect_read)
+TEST_F(pintrack, odirect_read)
 {
 	odirect(_metadata, self, 0, 0);
 }
 
-TEST_F(gpt, odirect_write)
+TEST_F(pintrack, odirect_write)
 {
 	odirect(_metadata, self, 1, 0);
 }
 
-TEST_F(gpt, odirect_read_thp)
+TEST_F(pintrack, odirect_read_thp)
 {
 	odirect(_metadata, self, 0, 1);
 }
 
 /* === io_uring registered buffers ======================================== */
 
-TEST_F(gpt, uring_fixed_buffers)
+TEST_F(pintrack, uring_fixed_buffers)
 {
 	const long npages = 32;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *pinned, *buf;
 	int ring, i, lt;
 
@@ -331,7 +331,7 @@ TEST_F(gpt, uring_fixed_buffers)
 	EXPECT_EQ(npages, now.pinned_pages - self->base.pinned_pages);
 	EXPECT_EQ(npages, now.pins - self->base.pins);
 	EXPECT_EQ(npages, now.longterm - self->base.longterm);
-	pinned = read_file(GPT_DIR "pinned");
+	pinned = read_file(PINTRACK_DIR "pinned");
 	ASSERT_NE(NULL, pinned);
 	EXPECT_EQ(now.pinned_pages, count_lines(pinned, "pfn 0x"));
 	for (i = 0; i < npages; i++) {
@@ -364,10 +364,10 @@ static int thp_backed(char *buf, size_t size)
 }
 
 /* io_uring keeps one pin per folio of a THP buffer (unpin_user_folio()). */
-TEST_F(gpt, uring_fixed_buffer_thp)
+TEST_F(pintrack, uring_fixed_buffer_thp)
 {
 	const size_t size = 2 << 20;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *pinned, *buf;
 	int ring, lt;
 
@@ -384,7 +384,7 @@ TEST_F(gpt, uring_fixed_buffer_thp)
 	EXPECT_EQ(1, now.pinned_pages - self->base.pinned_pages);
 	EXPECT_EQ(1, now.pins - self->base.pins);
 	EXPECT_EQ(512, now.pins_total - self->base.pins_total);
-	pinned = read_file(GPT_DIR "pinned");
+	pinned = read_file(PINTRACK_DIR "pinned");
 	ASSERT_NE(NULL, pinned);
 	EXPECT_EQ(1, pinned_entry(pinned, pfn_of(buf), &lt));
 	EXPECT_TRUE(lt);
@@ -395,10 +395,10 @@ TEST_F(gpt, uring_fixed_buffer_thp)
 	munmap(buf, size);
 }
 
-TEST_F(gpt, uring_fixed_buffer_hugetlb)
+TEST_F(pintrack, uring_fixed_buffer_hugetlb)
 {
 	const size_t size = 2 << 20;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf;
 	int ring;
 
@@ -438,13 +438,13 @@ static const struct {
 };
 
 static void uring_bufs_in_folio(struct __test_metadata *_metadata,
-				FIXTURE_DATA(gpt) *self, char *folio,
+				FIXTURE_DATA(pintrack) *self, char *folio,
 				const int *order)
 {
 	unsigned long pfn[NR_BUFS];
 	struct iovec iov[NR_BUFS];
 	int ring, i, j, lt, gone[NR_BUFS] = { 0 };
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *pinned;
 
 	ring = uring_setup();
@@ -462,7 +462,7 @@ static void uring_bufs_in_folio(struct __test_metadata *_metadata,
 	EXPECT_EQ(NR_BUFS, now.pinned_pages - self->base.pinned_pages);
 
 	for (i = 0; i <= NR_BUFS; i++) {
-		pinned = read_file(GPT_DIR "pinned");
+		pinned = read_file(PINTRACK_DIR "pinned");
 		ASSERT_NE(NULL, pinned);
 		for (j = 0; j < NR_BUFS; j++) {
 			EXPECT_EQ(!gone[j], pinned_entry(pinned, pfn[j], &lt)) {
@@ -493,7 +493,7 @@ static const int release_orders[][NR_BUFS] = {
 	{ 1, 0, 2 }, { 2, 1, 0 }, { 0, 2, 1 },
 };
 
-TEST_F(gpt, uring_buffers_in_one_thp)
+TEST_F(pintrack, uring_buffers_in_one_thp)
 {
 	const size_t size = 2 << 20;
 	unsigned int k;
@@ -509,7 +509,7 @@ TEST_F(gpt, uring_buffers_in_one_thp)
 	}
 }
 
-TEST_F(gpt, uring_buffers_in_one_hugetlb)
+TEST_F(pintrack, uring_buffers_in_one_hugetlb)
 {
 	const size_t size = 2 << 20;
 	unsigned int k;
@@ -526,10 +526,10 @@ TEST_F(gpt, uring_buffers_in_one_hugetlb)
 	}
 }
 
-TEST_F(gpt, odirect_read_hugetlb)
+TEST_F(pintrack, odirect_read_hugetlb)
 {
 	const size_t size = 2 << 20;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf;
 	int fd;
 
@@ -550,10 +550,10 @@ TEST_F(gpt, odirect_read_hugetlb)
 }
 
 /* Pins survive fork() in the parent and end with the unregister. */
-TEST_F(gpt, fork_while_pinned)
+TEST_F(pintrack, fork_while_pinned)
 {
 	const long npages = 8;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	int ring, status;
 	char *buf;
 	pid_t pid;
@@ -579,10 +579,10 @@ TEST_F(gpt, fork_while_pinned)
 }
 
 /* Unmapping the memory does not release the pin; the unregister does. */
-TEST_F(gpt, munmap_while_pinned)
+TEST_F(pintrack, munmap_while_pinned)
 {
 	const long npages = 8;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf;
 	int ring;
 
@@ -601,11 +601,11 @@ TEST_F(gpt, munmap_while_pinned)
 
 /* === memfd_pin_folios() through udmabuf ================================== */
 
-TEST_F(gpt, udmabuf)
+TEST_F(pintrack, udmabuf)
 {
 	const long npages = 16;
 	struct udmabuf_create create = { 0 };
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	int memfd, dev, buf, i, lt;
 	char *map, *pinned;
 
@@ -628,7 +628,7 @@ TEST_F(gpt, udmabuf)
 	ASSERT_EQ(0, read_stats(&now));
 	EXPECT_EQ(npages, now.pinned_pages - self->base.pinned_pages);
 	EXPECT_EQ(npages, now.longterm - self->base.longterm);
-	pinned = read_file(GPT_DIR "pinned");
+	pinned = read_file(PINTRACK_DIR "pinned");
 	ASSERT_NE(NULL, pinned);
 	for (i = 0; i < npages; i++) {
 		EXPECT_EQ(1, pinned_entry(pinned, pfn_of(map + i * page_size),
@@ -645,12 +645,12 @@ TEST_F(gpt, udmabuf)
 /* === gup_test ============================================================ */
 
 static void gup_test_run(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(gpt) *self, unsigned long cmd,
+			 FIXTURE_DATA(pintrack) *self, unsigned long cmd,
 			 int thp, unsigned int per_call)
 {
 	const long npages = 512;
 	struct gup_test gup = { 0 };
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf;
 	int fd;
 
@@ -677,37 +677,37 @@ static void gup_test_run(struct __test_metadata *_metadata,
 	munmap(buf, npages * page_size);
 }
 
-TEST_F(gpt, gup_test_pin_fast)
+TEST_F(pintrack, gup_test_pin_fast)
 {
 	gup_test_run(_metadata, self, PIN_FAST_BENCHMARK, 0, 64);
 }
 
-TEST_F(gpt, gup_test_pin_fast_thp)
+TEST_F(pintrack, gup_test_pin_fast_thp)
 {
 	gup_test_run(_metadata, self, PIN_FAST_BENCHMARK, 1, 512);
 }
 
-TEST_F(gpt, gup_test_pin_basic)
+TEST_F(pintrack, gup_test_pin_basic)
 {
 	gup_test_run(_metadata, self, PIN_BASIC_TEST, 0, 1);
 }
 
-TEST_F(gpt, gup_test_pin_longterm)
+TEST_F(pintrack, gup_test_pin_longterm)
 {
 	gup_test_run(_metadata, self, PIN_LONGTERM_BENCHMARK, 0, 512);
 }
 
-TEST_F(gpt, gup_test_dump_pin)
+TEST_F(pintrack, gup_test_dump_pin)
 {
 	gup_test_run(_metadata, self, DUMP_USER_PAGES_TEST, 0, 512);
 }
 
 /* A long-term pin held by gup_test is listed until it is dropped. */
-TEST_F(gpt, gup_test_longterm_held)
+TEST_F(pintrack, gup_test_longterm_held)
 {
 	const long npages = 4;
 	struct pin_longterm_test plt = { 0 };
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf, *pinned;
 	int fd, i, lt;
 
@@ -722,7 +722,7 @@ TEST_F(gpt, gup_test_longterm_held)
 	ASSERT_EQ(0, ioctl(fd, PIN_LONGTERM_TEST_START, &plt));
 	ASSERT_EQ(0, read_stats(&now));
 	EXPECT_EQ(npages, now.longterm - self->base.longterm);
-	pinned = read_file(GPT_DIR "pinned");
+	pinned = read_file(PINTRACK_DIR "pinned");
 	ASSERT_NE(NULL, pinned);
 	for (i = 0; i < npages; i++) {
 		EXPECT_EQ(1, pinned_entry(pinned, pfn_of(buf + i * page_size),
@@ -826,7 +826,7 @@ static unsigned long memory_block_pages(void)
 /* Is the tracker in stacks mode (pid, comm and stacks in its reports)? */
 static int stacks_mode(void)
 {
-	char *stats = read_file(GPT_DIR "stats");
+	char *stats = read_file(PINTRACK_DIR "stats");
 	int stacks = stats && stat_of(stats, "stacks") == 1;
 
 	free(stats);
@@ -839,7 +839,7 @@ static int wait_pinned(unsigned long pfn, long pins)
 	int i, lt;
 
 	for (i = 0; i < 100; i++) {
-		char *pinned = read_file(GPT_DIR "pinned");
+		char *pinned = read_file(PINTRACK_DIR "pinned");
 		long n = pinned ? pinned_entry(pinned, pfn, &lt) : -1;
 
 		free(pinned);
@@ -961,7 +961,7 @@ static long kmsg_count(const char *needle)
  */
 #define OFFLINE_TRIES	6
 
-TEST_F(gpt, offline_blocked_by_pin)
+TEST_F(pintrack, offline_blocked_by_pin)
 {
 	unsigned long pfn = 0, block, block_pages, last, tried[OFFLINE_TRIES];
 	char path[256], state[256], needle[160];
@@ -982,7 +982,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 	stack0 = kmsg_count("page last pinned by:");
 
 	/* A null_blk device whose reads complete after 3 s. */
-	sr.fd = slow_nullb_open("gpt_slow", "3000000000");
+	sr.fd = slow_nullb_open("pintrack_slow", "3000000000");
 	ASSERT_LE(0, sr.fd);
 
 	block_pages = memory_block_pages();
@@ -1061,7 +1061,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 				  blocked0,
 				  kmsg_count("page last pinned by:") - stack0);
 		/* The failures record names the page and the pinner. */
-		failures = read_file(GPT_DIR "failures");
+		failures = read_file(PINTRACK_DIR "failures");
 		ASSERT_NE(NULL, failures);
 		snprintf(needle, sizeof(needle),
 			 "s memory offline: pfn 0x%lx pins 1 age ", pfn);
@@ -1081,7 +1081,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 		EXPECT_TRUE(kmsg_has(needle)) {
 			TH_LOG("no '%s' in the kernel log", needle);
 		}
-		failures = read_file(GPT_DIR "failures");
+		failures = read_file(PINTRACK_DIR "failures");
 		ASSERT_NE(NULL, failures);
 		snprintf(needle, sizeof(needle),
 			 "s memory offline: pfn 0x%lx pins 1 ", pfn);
@@ -1102,7 +1102,7 @@ TEST_F(gpt, offline_blocked_by_pin)
 	}
 	close(sr.fd);
 	munmap(area, BUF_PAGES * page_size);
-	slow_nullb_remove("gpt_slow");
+	slow_nullb_remove("pintrack_slow");
 	if (!sr.buf || t == OFFLINE_TRIES)
 		SKIP(return, "no movable block of the buffer could be tried (%d refused at once)",
 		     ntried);
@@ -1132,7 +1132,7 @@ static void *slow_readv_fn(void *arg)
  * 5: while the read is in flight page 5 holds exactly one pin and page 1
  * keeps its own, and after it only page 1 is pinned.
  */
-TEST_F(gpt, readv_same_page_thp_in_flight)
+TEST_F(pintrack, readv_same_page_thp_in_flight)
 {
 	const size_t size = 2 << 20;
 	struct slow_readv sr = { 0 };
@@ -1155,7 +1155,7 @@ TEST_F(gpt, readv_same_page_thp_in_flight)
 	pfn1 = pfn_of(buf + page_size);
 	pfn5 = pfn_of(buf + 5 * page_size);
 
-	sr.fd = slow_nullb_open("gpt_same", "2000000000");
+	sr.fd = slow_nullb_open("pintrack_same", "2000000000");
 	ASSERT_LE(0, sr.fd);
 	sr.iov[0].iov_base = buf + 5 * page_size;
 	sr.iov[0].iov_len = 512;
@@ -1165,7 +1165,7 @@ TEST_F(gpt, readv_same_page_thp_in_flight)
 
 	for (i = 0; i < 100 && !pins5; i++) {
 		usleep(10000);
-		pinned = read_file(GPT_DIR "pinned");
+		pinned = read_file(PINTRACK_DIR "pinned");
 		ASSERT_NE(NULL, pinned);
 		pins5 = pinned_entry(pinned, pfn5, &lt);
 		if (pins5) {
@@ -1182,13 +1182,13 @@ TEST_F(gpt, readv_same_page_thp_in_flight)
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(1024, sr.ret);
 
-	pinned = read_file(GPT_DIR "pinned");
+	pinned = read_file(PINTRACK_DIR "pinned");
 	ASSERT_NE(NULL, pinned);
 	EXPECT_EQ(0, pinned_entry(pinned, pfn5, &lt));
 	EXPECT_EQ(1, pinned_entry(pinned, pfn1, &lt));
 	free(pinned);
 	close(sr.fd);
-	slow_nullb_remove("gpt_same");
+	slow_nullb_remove("pintrack_same");
 	ASSERT_EQ(0, uring_unregister(ring));
 	close(ring);
 	munmap(buf, size);
@@ -1217,7 +1217,7 @@ static long trace_count(const char *trace, const char *needle)
  * exactly one pin and one unpin event per page, with the count after the
  * change and the long-term flag.
  */
-TEST_F(gpt, trace_events)
+TEST_F(pintrack, trace_events)
 {
 	char *buf, *trace, want[96];
 	unsigned long pfn[6];
@@ -1277,8 +1277,8 @@ TEST_F(gpt, trace_events)
 
 /* === O_DIRECT through fs/direct-io.c ==================================== */
 
-#define NULLB_FAT	"/sys/kernel/config/nullb/gpt_fat"
-#define FAT_MNT		"/tmp/gpt_fat"
+#define NULLB_FAT	"/sys/kernel/config/nullb/pintrack_fat"
+#define FAT_MNT		"/tmp/pintrack_fat"
 
 /*
  * vfat still does O_DIRECT through fs/direct-io.c, which adds a pin to
@@ -1287,10 +1287,10 @@ TEST_F(gpt, trace_events)
  * with O_DIRECT into pages of a THP (tail pages): every pin is counted and
  * released on its own page, no misuse, and the file's data arrives.
  */
-TEST_F(gpt, odirect_vfat_thp)
+TEST_F(pintrack, odirect_vfat_thp)
 {
 	const size_t size = 2 << 20, len = 16 * 4096;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	char *buf, *data;
 	int fd, i;
 
@@ -1304,12 +1304,12 @@ TEST_F(gpt, odirect_vfat_thp)
 	ASSERT_EQ(0, write_str(NULLB_FAT "/memory_backed", "1"));
 	ASSERT_EQ(0, write_str(NULLB_FAT "/size", "64"));
 	ASSERT_EQ(0, write_str(NULLB_FAT "/power", "1"));
-	for (i = 0; i < 100 && access("/dev/gpt_fat", F_OK); i++)
+	for (i = 0; i < 100 && access("/dev/pintrack_fat", F_OK); i++)
 		usleep(10000);
-	if (system("mkdosfs /dev/gpt_fat > /dev/null 2>&1"))
+	if (system("mkdosfs /dev/pintrack_fat > /dev/null 2>&1"))
 		SKIP(return, "mkdosfs failed");
 	mkdir(FAT_MNT, 0755);
-	if (mount("/dev/gpt_fat", FAT_MNT, "vfat", 0, NULL))
+	if (mount("/dev/pintrack_fat", FAT_MNT, "vfat", 0, NULL))
 		SKIP(return, "mount -t vfat: %s", strerror(errno));
 
 	data = malloc(len);
@@ -1347,7 +1347,7 @@ TEST_F(gpt, odirect_vfat_thp)
 
 /*
  * Threads pin and unpin through every path at once for a bounded time
- * (GPT_STRESS_SECS, default 20): io_uring fixed buffers (4 KiB pages, a
+ * (PINTRACK_STRESS_SECS, default 20): io_uring fixed buffers (4 KiB pages, a
  * buffer straddling two THPs at an odd offset, hugetlb), O_DIRECT reads,
  * fork with pins held, MADV_DONTNEED and munmap of pinned THPs, udmabuf,
  * and, when booted with movablecore=, offlining and onlining movable memory
@@ -1549,7 +1549,7 @@ static void *stress_udmabuf(void *arg)
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0)
 		return NULL;
-	memfd = memfd_create("gpt_stress", MFD_ALLOW_SEALING);
+	memfd = memfd_create("pintrack_stress", MFD_ALLOW_SEALING);
 	if (memfd < 0 || ftruncate(memfd, npages * page_size) ||
 	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
 		stress_fail(st, "udmabuf: memfd");
@@ -1628,14 +1628,14 @@ static void *stress_offline(void *arg)
 	return NULL;
 }
 
-TEST_F(gpt, stress)
+TEST_F(pintrack, stress)
 {
 	void *(*workers[])(void *) = {
 		stress_uring, stress_odirect, stress_fork, stress_thp_unmap,
 		stress_udmabuf, stress_offline,
 	};
 	const int nr = ARRAY_SIZE(workers);
-	const char *env = getenv("GPT_STRESS_SECS");
+	const char *env = getenv("PINTRACK_STRESS_SECS");
 	int secs = env ? atoi(env) : 20;
 	struct stress st = { 0 };
 	pthread_t threads[8];
@@ -1658,7 +1658,7 @@ TEST_F(gpt, stress)
 	}
 	end = time(NULL) + secs;
 	while (time(NULL) < end) {
-		verify = read_file(GPT_DIR "verify");
+		verify = read_file(PINTRACK_DIR "verify");
 		ASSERT_NE(NULL, verify);
 		if (!strstr(verify, " mismatches 0\n")) {
 			if (!bad++)
@@ -1686,7 +1686,7 @@ TEST_F(gpt, stress)
 
 /* === Stale short-term pins ============================================== */
 
-#define STALE_SECS	GPT_DIR "stale_secs"
+#define STALE_SECS	PINTRACK_DIR "stale_secs"
 #define STALE_MSG	"gup_pin_tracking: short-term pin held "
 
 /*
@@ -1695,7 +1695,7 @@ TEST_F(gpt, stress)
  * process's pid and comm and a bio/iov_iter stack), while io_uring buffers
  * registered for as long (long-term pins) are not.
  */
-TEST_F(gpt, stale_short_term_pin)
+TEST_F(pintrack, stale_short_term_pin)
 {
 	char want[128], line[512], comm[32] = "", *stats, *buf, *ubuf;
 	unsigned long pfn, upfn[4];
@@ -1714,12 +1714,12 @@ TEST_F(gpt, stale_short_term_pin)
 	EXPECT_EQ(-1, write(fd, "-1", 2));
 	EXPECT_EQ(EINVAL, errno);
 	close(fd);
-	stats = read_file(GPT_DIR "stats");
+	stats = read_file(PINTRACK_DIR "stats");
 	ASSERT_NE(NULL, stats);
 	EXPECT_EQ(0, stat_of(stats, "stale_secs"));
 	free(stats);
 
-	sr.fd = slow_nullb_open("gpt_stale", "3500000000");
+	sr.fd = slow_nullb_open("pintrack_stale", "3500000000");
 	ASSERT_LE(0, sr.fd);
 	buf = map_anon(page_size, page_size, 0);
 	ubuf = map_anon(4 * page_size, page_size, 0);
@@ -1732,7 +1732,7 @@ TEST_F(gpt, stale_short_term_pin)
 	if (ring >= 0)
 		ASSERT_EQ(0, uring_register(ring, ubuf, 4 * page_size));
 
-	stats = read_file(GPT_DIR "stats");
+	stats = read_file(PINTRACK_DIR "stats");
 	ASSERT_NE(NULL, stats);
 	base = stat_of(stats, "stale_reports");
 	free(stats);
@@ -1742,7 +1742,7 @@ TEST_F(gpt, stale_short_term_pin)
 	/* Wait for the scan (deferrable: it runs when the CPU is awake). */
 	for (i = 0; i < 30; i++) {
 		usleep(100000);
-		stats = read_file(GPT_DIR "stats");
+		stats = read_file(PINTRACK_DIR "stats");
 		ASSERT_NE(NULL, stats);
 		now = stat_of(stats, "stale_reports");
 		free(stats);
@@ -1757,7 +1757,7 @@ TEST_F(gpt, stale_short_term_pin)
 	EXPECT_TRUE(kmsg_find(STALE_MSG, want, NULL, 0, line, sizeof(line))) {
 		TH_LOG("no stale report for pfn 0x%lx", pfn);
 	}
-	stats = read_file(GPT_DIR "stats");
+	stats = read_file(PINTRACK_DIR "stats");
 	ASSERT_NE(NULL, stats);
 	EXPECT_EQ(base + 1, stat_of(stats, "stale_reports"));
 	if (stat_of(stats, "stacks") == 1) {
@@ -1788,7 +1788,7 @@ TEST_F(gpt, stale_short_term_pin)
 		close(ring);
 	}
 	close(sr.fd);
-	slow_nullb_remove("gpt_stale");
+	slow_nullb_remove("pintrack_stale");
 	munmap(buf, page_size);
 	munmap(ubuf, 4 * page_size);
 }
@@ -1798,7 +1798,7 @@ TEST_F(gpt, stale_short_term_pin)
 /* The line of @pfn in the pinned file, into @line; 0 if it has none. */
 static int pinned_line(unsigned long pfn, char *line, size_t len)
 {
-	char *pinned = read_file(GPT_DIR "pinned"), want[64], *p, *eol;
+	char *pinned = read_file(PINTRACK_DIR "pinned"), want[64], *p, *eol;
 	int found = 0;
 
 	if (!pinned)
@@ -1854,7 +1854,7 @@ static int recv_fd(int sock)
 }
 
 /* clone3()'s arguments, as <linux/sched.h> has them (set_tid: 5.5). */
-struct gpt_clone_args {
+struct pintrack_clone_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
 	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
@@ -1866,7 +1866,7 @@ struct gpt_clone_args {
  * imposter as the pinner: a process started after the pin cannot have
  * taken it, so the comm is "-".
  */
-TEST_F(gpt, pid_reuse)
+TEST_F(pintrack, pid_reuse)
 {
 	char *map, line[256], want[96], comm[32];
 	int sv[2], memfd, buf, status, i, stacks;
@@ -1878,7 +1878,7 @@ TEST_F(gpt, pid_reuse)
 		SKIP(return, "boot with gup_pin_tracking=stacks");
 	if (access("/dev/udmabuf", R_OK | W_OK))
 		SKIP(return, "no /dev/udmabuf");
-	memfd = memfd_create("gpt_pid", MFD_ALLOW_SEALING);
+	memfd = memfd_create("pintrack_pid", MFD_ALLOW_SEALING);
 	ASSERT_LE(0, memfd);
 	ASSERT_EQ(0, ftruncate(memfd, page_size));
 	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
@@ -1895,7 +1895,7 @@ TEST_F(gpt, pid_reuse)
 		};
 		int dev = open("/dev/udmabuf", O_RDWR);
 
-		prctl(PR_SET_NAME, "gpt_pinner");
+		prctl(PR_SET_NAME, "pintrack_pinner");
 		if (dev < 0)
 			_exit(1);
 		buf = ioctl(dev, UDMABUF_CREATE, &create);
@@ -1923,7 +1923,7 @@ TEST_F(gpt, pid_reuse)
 	usleep(2100000);
 	{
 		uint64_t tid = child;
-		struct gpt_clone_args args = {
+		struct pintrack_clone_args args = {
 			.exit_signal = SIGCHLD,
 			.set_tid = (uintptr_t)&tid,
 			.set_tid_size = 1,
@@ -1997,7 +1997,7 @@ static char *movable_page(char *area, int npages, unsigned long block_pages)
  * its short-term pinner with the cause "longterm pin", and once the read
  * is done the registration succeeds.
  */
-TEST_F(gpt, longterm_pin_blocked)
+TEST_F(pintrack, longterm_pin_blocked)
 {
 	char *area, *out, *rec, want[128];
 	unsigned long block_pages, pfn;
@@ -2009,7 +2009,7 @@ TEST_F(gpt, longterm_pin_blocked)
 	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test long-term pins");
 	if (access("/sys/kernel/config/nullb", F_OK) ||
-	    access(GPT_DIR "failures", R_OK))
+	    access(PINTRACK_DIR "failures", R_OK))
 		SKIP(return, "no null_blk configfs or no failures file");
 	ring = uring_setup();
 	if (ring < 0)
@@ -2024,14 +2024,14 @@ TEST_F(gpt, longterm_pin_blocked)
 		SKIP(return, "no page of the buffer in ZONE_MOVABLE");
 	pfn = pfn_of(sr.buf);
 
-	sr.fd = slow_nullb_open("gpt_lt", "3000000000");
+	sr.fd = slow_nullb_open("pintrack_lt", "3000000000");
 	ASSERT_LE(0, sr.fd);
 	before = kmsg_count("longterm pin: migration blocked by pinned pfn");
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
 	ASSERT_EQ(0, wait_pinned(pfn, 1));
 
 	EXPECT_NE(0, uring_register(ring, sr.buf, page_size));
-	out = read_file(GPT_DIR "failures");
+	out = read_file(PINTRACK_DIR "failures");
 	ASSERT_NE(NULL, out);
 	snprintf(want, sizeof(want), "s longterm pin: pfn 0x%lx pins 1 age ", pfn);
 	EXPECT_NE(NULL, strstr(out, want)) {
@@ -2046,7 +2046,7 @@ TEST_F(gpt, longterm_pin_blocked)
 
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ((ssize_t)page_size, sr.ret);
-	out = read_file(GPT_DIR "failures");
+	out = read_file(PINTRACK_DIR "failures");
 	ASSERT_NE(NULL, out);
 	snprintf(want, sizeof(want), "s longterm pin: pfn 0x%lx pins 1 age ", pfn);
 	rec = strstr(out, want);
@@ -2061,7 +2061,7 @@ TEST_F(gpt, longterm_pin_blocked)
 	close(ring);
 	close(sr.fd);
 	munmap(area, 64 * page_size);
-	slow_nullb_remove("gpt_lt");
+	slow_nullb_remove("pintrack_lt");
 }
 
 /*
@@ -2070,7 +2070,7 @@ TEST_F(gpt, longterm_pin_blocked)
  * long-term pin leaves no mark: the page keeps its short-term pinner, is
  * not long-term, and the record names the read, not memfd_pin_folios().
  */
-TEST_F(gpt, udmabuf_pin_blocked)
+TEST_F(pintrack, udmabuf_pin_blocked)
 {
 	const long npages = 64;
 	struct udmabuf_create create = { 0 };
@@ -2078,13 +2078,13 @@ TEST_F(gpt, udmabuf_pin_blocked)
 	unsigned long block_pages, pfn;
 	struct slow_read sr = { 0 };
 	int memfd, dev, buf, lt, stacks;
-	struct gpt_stats now;
+	struct pintrack_stats now;
 	pthread_t thread;
 
 	if (!cmdline_has("movablecore="))
 		SKIP(return, "boot with movablecore= to test long-term pins");
 	if (access("/sys/kernel/config/nullb", F_OK) ||
-	    access(GPT_DIR "failures", R_OK))
+	    access(PINTRACK_DIR "failures", R_OK))
 		SKIP(return, "no null_blk configfs or no failures file");
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0)
@@ -2105,7 +2105,7 @@ TEST_F(gpt, udmabuf_pin_blocked)
 		SKIP(return, "no page of the memfd in ZONE_MOVABLE");
 	pfn = pfn_of(sr.buf);
 
-	sr.fd = slow_nullb_open("gpt_lt", "3000000000");
+	sr.fd = slow_nullb_open("pintrack_lt", "3000000000");
 	ASSERT_LE(0, sr.fd);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
 	ASSERT_EQ(0, wait_pinned(pfn, 1));
@@ -2118,14 +2118,14 @@ TEST_F(gpt, udmabuf_pin_blocked)
 	if (buf >= 0)
 		close(buf);
 	/* Still the read's short-term pin alone. */
-	out = read_file(GPT_DIR "pinned");
+	out = read_file(PINTRACK_DIR "pinned");
 	ASSERT_NE(NULL, out);
 	EXPECT_EQ(1, pinned_entry(out, pfn, &lt));
 	EXPECT_FALSE(lt);
 	free(out);
 	ASSERT_EQ(0, read_stats(&now));
 	EXPECT_EQ(self->base.longterm, now.longterm);
-	out = read_file(GPT_DIR "failures");
+	out = read_file(PINTRACK_DIR "failures");
 	ASSERT_NE(NULL, out);
 	snprintf(want, sizeof(want), "s longterm pin: pfn 0x%lx pins 1 age ", pfn);
 	rec = strstr(out, want);
@@ -2149,7 +2149,7 @@ TEST_F(gpt, udmabuf_pin_blocked)
 	munmap(map, npages * page_size);
 	close(memfd);
 	close(dev);
-	slow_nullb_remove("gpt_lt");
+	slow_nullb_remove("pintrack_lt");
 }
 
 /* Offline @block in a child; 1 if it was still trying after 2 s. */
@@ -2182,7 +2182,7 @@ static int offline_blocked(unsigned long block)
  * not a pin: offlining its block fails, and the tracker counts the failure
  * in migrate_failures_other and writes no record for the page.
  */
-TEST_F(gpt, offline_blocked_by_reference)
+TEST_F(pintrack, offline_blocked_by_reference)
 {
 	char *area, *out, *stats, want[64];
 	unsigned long block_pages, pfn, last, tried[OFFLINE_TRIES];
@@ -2218,12 +2218,12 @@ TEST_F(gpt, offline_blocked_by_reference)
 		iov.iov_base = page;
 		iov.iov_len = page_size;
 		ASSERT_EQ((ssize_t)page_size, vmsplice(pipefd[1], &iov, 1, 0));
-		stats = read_file(GPT_DIR "stats");
+		stats = read_file(PINTRACK_DIR "stats");
 		ASSERT_NE(NULL, stats);
 		other0 = stat_of(stats, "migrate_failures_other");
 		free(stats);
 		ok = offline_blocked(pfn / block_pages);
-		stats = read_file(GPT_DIR "stats");
+		stats = read_file(PINTRACK_DIR "stats");
 		ASSERT_NE(NULL, stats);
 		other1 = stat_of(stats, "migrate_failures_other");
 		free(stats);
@@ -2232,7 +2232,7 @@ TEST_F(gpt, offline_blocked_by_reference)
 		if (ok != 1)
 			continue;
 		EXPECT_LT(other0, other1);
-		out = read_file(GPT_DIR "failures");
+		out = read_file(PINTRACK_DIR "failures");
 		ASSERT_NE(NULL, out);
 		snprintf(want, sizeof(want), ": pfn 0x%lx pins ", pfn);
 		EXPECT_EQ(NULL, strstr(out, want)) {
@@ -2369,13 +2369,13 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 	TH_LOG("CMA area %s: pfn 0x%lx + %lu pages; pinned pfn 0x%lx", area,
 	       base, count, pfn);
 
-	sr.fd = slow_nullb_open("gpt_cma", "4000000000");
+	sr.fd = slow_nullb_open("pintrack_cma", "4000000000");
 	ASSERT_LE(0, sr.fd);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
 	ASSERT_EQ(0, wait_pinned(pfn, 1));
 
 	logged0 = kmsg_count(CMA_BLOCKED);
-	s = read_file(GPT_DIR "stats");
+	s = read_file(PINTRACK_DIR "stats");
 	ASSERT_NE(NULL, s);
 	pinned0 = stat_of(s, "migrate_failures_pinned");
 	free(s);
@@ -2395,12 +2395,12 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 		snprintf(path, sizeof(path), CMA_DIR "%s/alloc", area);
 		EXPECT_NE(0, write_str(path, want));
 	}
-	s = read_file(GPT_DIR "stats");
+	s = read_file(PINTRACK_DIR "stats");
 	ASSERT_NE(NULL, s);
 	pinned1 = stat_of(s, "migrate_failures_pinned");
 	free(s);
 	EXPECT_LT(pinned0, pinned1);
-	s = read_file(GPT_DIR "failures");
+	s = read_file(PINTRACK_DIR "failures");
 	ASSERT_NE(NULL, s);
 	snprintf(want, sizeof(want), "s alloc_contig_range: pfn 0x%lx pins 1 age ",
 		 pfn);
@@ -2425,7 +2425,7 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ((ssize_t)page_size, sr.ret);
-	s = read_file(GPT_DIR "failures");
+	s = read_file(PINTRACK_DIR "failures");
 	ASSERT_NE(NULL, s);
 	snprintf(want, sizeof(want), "s alloc_contig_range: pfn 0x%lx pins 1 age ",
 		 pfn);
@@ -2443,17 +2443,17 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 		write_str(GIGANTIC_NR, "0");
 	close(sr.fd);
 	munmap(sr.buf, page_size);
-	slow_nullb_remove("gpt_cma");
+	slow_nullb_remove("pintrack_cma");
 }
 
 /* cma=: an allocation of the whole area (debugfs cma/reserved/alloc). */
-TEST_F(gpt, cma_alloc_blocked)
+TEST_F(pintrack, cma_alloc_blocked)
 {
 	cma_blocked(_metadata, " cma=", "reserved", 0);
 }
 
 /* hugetlb_cma=: a 1 GiB hugetlb page, which allocates with __GFP_NOWARN. */
-TEST_F(gpt, gigantic_alloc_blocked)
+TEST_F(pintrack, gigantic_alloc_blocked)
 {
 	cma_blocked(_metadata, "hugetlb_cma=", "hugetlb0", 1);
 }
@@ -2462,7 +2462,7 @@ TEST_F(gpt, gigantic_alloc_blocked)
  * The cost of one stale-pin scan of all memory, for the rst: the scan is
  * bounded to 1% of a CPU whatever stale_secs asks.
  */
-TEST_F(gpt, stale_scan_cost)
+TEST_F(pintrack, stale_scan_cost)
 {
 	unsigned long pages = 0, usecs = 0;
 	char *stats;
@@ -2473,7 +2473,7 @@ TEST_F(gpt, stale_scan_cost)
 	ASSERT_EQ(0, write_str(STALE_SECS, "1"));
 	for (i = 0; i < 40 && !pages; i++) {
 		usleep(100000);
-		stats = read_file(GPT_DIR "stats");
+		stats = read_file(PINTRACK_DIR "stats");
 		ASSERT_NE(NULL, stats);
 		pages = stat_of(stats, "stale_scan_pages");
 		usecs = stat_of(stats, "stale_scan_usecs");
