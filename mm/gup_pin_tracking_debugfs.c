@@ -97,7 +97,8 @@ VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "lock_buckets: %u\n", 1U << gup_pin_tracking_lock_bits);
 	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
 		   gup_pin_tracking_ops.size);
-	seq_printf(m, "stale_secs: %u\n", READ_ONCE(gup_pin_tracking_stale_secs));
+	seq_printf(m, "stale_secs: %u\n",
+		   READ_ONCE(gup_pin_tracking_stale_secs));
 	scan_ns = gup_pin_tracking_stale_cost(&scan_pages);
 	seq_printf(m, "stale_scan_usecs: %lu\n", scan_ns / NSEC_PER_USEC);
 	seq_printf(m, "stale_scan_pages: %lu\n", scan_pages);
@@ -256,7 +257,8 @@ static int pintrack_group_add(struct xarray *xa, unsigned long *nr,
 			g = kzalloc(sizeof(*g), GFP_KERNEL);
 			if (!g)
 				return -ENOMEM;
-			g->stack = *nr >= PINTRACK_PINNERS_MAX ? 0 : snap->stack;
+			g->stack = *nr >= PINTRACK_PINNERS_MAX ?
+				   0 : snap->stack;
 			if (xa_err(xa_store(xa, g->stack, g, GFP_KERNEL))) {
 				kfree(g);
 				return -ENOMEM;
@@ -361,7 +363,8 @@ static int pintrack_pinners_open(struct inode *inode, struct file *file)
 
 static int pintrack_pinners_release(struct inode *inode, struct file *file)
 {
-	struct pintrack_pinners *p = ((struct seq_file *)file->private_data)->private;
+	struct seq_file *m = file->private_data;
+	struct pintrack_pinners *p = m->private;
 
 	kvfree(p->groups);
 	kfree(p);
@@ -436,7 +439,7 @@ struct pintrack_verify {
 };
 
 static __printf(2, 3) void pintrack_mismatch(struct pintrack_verify *v,
-					const char *fmt, ...)
+					     const char *fmt, ...)
 {
 	va_list args;
 
@@ -457,7 +460,8 @@ static __printf(2, 3) void pintrack_mismatch(struct pintrack_verify *v,
  * Returns true if it matches; fills *@tracked and *@upstream otherwise.
  */
 static bool pintrack_verify_once(struct folio *folio, struct page *page,
-				 unsigned long *tracked, unsigned long *upstream)
+				 unsigned long *tracked,
+				 unsigned long *upstream)
 {
 	int before, after;
 
@@ -503,7 +507,8 @@ static void pintrack_verify_folio(struct pintrack_verify *v, unsigned long pfn)
 		if (folio && folio_try_get(folio)) {
 			/* Only the first page of a folio speaks for it. */
 			if (page_folio(page) == folio &&
-			    (!folio_test_large(folio) || &folio->page == page)) {
+			    (!folio_test_large(folio) ||
+			     &folio->page == page)) {
 				large = folio_test_large(folio);
 				order = folio_order(folio);
 				ok = pintrack_verify_once(folio, page, &tracked,
@@ -548,12 +553,12 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
 		for (i = 0; i < n && nr_heads < ARRAY_SIZE(heads); i++) {
 			u32 state = READ_ONCE(pintrack_entry(origin, pfn + i)->state);
 			u32 count = state & PINTRACK_COUNT_MASK;
+			bool dma_pinned = state & PINTRACK_DMA_PINNED;
 
 			v->checked++;
-			if (!count != !(state & PINTRACK_DMA_PINNED))
+			if (!count != !dma_pinned)
 				pintrack_mismatch(v, "pfn 0x%lx: pins %u but DmaPinned %d\n",
-						  pfn + i, count,
-					     !!(state & PINTRACK_DMA_PINNED));
+						  pfn + i, count, dma_pinned);
 			page = pfn_to_page(pfn + i);
 			if (count || PageHead(page))
 				heads[nr_heads++] = pfn + i;
@@ -611,7 +616,8 @@ static int pintrack_verify_show(struct seq_file *m, void *v)
 static int pintrack_verify_open(struct inode *inode, struct file *file)
 {
 	/* Big enough for any output: seq_read() never re-runs the walk. */
-	return single_open_size(file, pintrack_verify_show, NULL, PINTRACK_VERIFY_BUF);
+	return single_open_size(file, pintrack_verify_show, NULL,
+				PINTRACK_VERIFY_BUF);
 }
 
 static const struct file_operations pintrack_verify_fops = {
@@ -646,7 +652,8 @@ static int __init gup_pin_tracking_debugfs_init(void)
 	debugfs_create_file("verify", 0400, dir, NULL, &pintrack_verify_fops);
 	debugfs_create_file_unsafe("stale_secs", 0600, dir, NULL,
 				   &pintrack_stale_secs_fops);
-	debugfs_create_file("failures", 0400, dir, NULL, &pintrack_failures_fops);
+	debugfs_create_file("failures", 0400, dir, NULL,
+			    &pintrack_failures_fops);
 	if (gup_pin_tracking_stacks)
 		debugfs_create_file("pinners", 0400, dir, NULL,
 				    &pintrack_pinners_fops);

@@ -83,7 +83,8 @@ int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len)
  * Context: As gup_pin_tracking_comm().
  * Return: @buf, which is "" unless in stacks mode.
  */
-const char *pintrack_who(char *buf, size_t len, const struct pintrack_snap *snap)
+const char *pintrack_who(char *buf, size_t len,
+			 const struct pintrack_snap *snap)
 {
 	char comm[TASK_COMM_LEN];
 
@@ -113,7 +114,8 @@ const char *pintrack_who(char *buf, size_t len, const struct pintrack_snap *snap
  * Return: The length written.
  */
 int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
-		       const struct pintrack_snap *snap, u32 now, const char *who)
+		       const struct pintrack_snap *snap, u32 now,
+		       const char *who)
 {
 	return scnprintf(buf, len, "pfn 0x%lx pins %u%s age %lus%s", pfn,
 			 pintrack_pins(snap->state),
@@ -181,7 +183,8 @@ void __gup_pin_track_dump_page(const struct page *page)
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
- * pintrack_kunit_count() - Count a report in a KUnit test instead of printing it.
+ * pintrack_kunit_count() - Count a report in a KUnit test instead of
+ *			    printing it.
  * @name: The named resource of the test ("gup_pin_tracking_reports",
  *	  "gup_pin_tracking_stale", "gup_pin_tracking_blocked",
  *	  "gup_pin_tracking_released").
@@ -232,7 +235,7 @@ bool pintrack_kunit_count(const char *name)
 
 struct pintrack_failure {
 	unsigned long pfn;
-	struct pintrack_snap snap;		/* the page's entry at the failure */
+	struct pintrack_snap snap;	/* the page's entry at the failure */
 	u64 seq;			/* 1 + its number since boot */
 	u32 at;				/* pintrack_now() of the failure */
 	u32 released;			/* pintrack_now() of the release */
@@ -272,7 +275,8 @@ static const char *pintrack_reason(enum migrate_reason reason)
  */
 int gup_pin_tracking_failures_init(void)
 {
-	pintrack_failures = kcalloc(PINTRACK_FAILURES, sizeof(*pintrack_failures),
+	pintrack_failures = kcalloc(PINTRACK_FAILURES,
+				    sizeof(*pintrack_failures),
 				    GFP_KERNEL | __GFP_NOWARN);
 	return pintrack_failures ? 0 : -ENOMEM;
 }
@@ -283,7 +287,8 @@ static struct pintrack_failure *pintrack_failure_find(unsigned long pfn)
 	unsigned int i;
 
 	for (i = 0; i < PINTRACK_FAILURES; i++)
-		if (pintrack_failures[i].live && pintrack_failures[i].pfn == pfn)
+		if (pintrack_failures[i].live &&
+		    pintrack_failures[i].pfn == pfn)
 			return &pintrack_failures[i];
 	return NULL;
 }
@@ -293,9 +298,9 @@ static struct pintrack_failure *pintrack_failure_find(unsigned long pfn)
  * for @reason at @now, unless it has a live record already. Under
  * pintrack_failures_lock. Returns the record's seq, 0 if none was written.
  */
-static u64 pintrack_failure_add(unsigned long pfn, const struct pintrack_snap *snap,
-				int refs, enum migrate_reason reason, u32 now,
-			   bool warn)
+static u64 pintrack_failure_add(unsigned long pfn,
+				const struct pintrack_snap *snap, int refs,
+				enum migrate_reason reason, u32 now, bool warn)
 {
 	struct pintrack_failure *f;
 
@@ -334,7 +339,8 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 					       bool warn)
 {
 	unsigned long pfn = page_to_pfn(page), flags;
-	char who[PINTRACK_WHO_LEN], line[PINTRACK_LINE_LEN], comm[TASK_COMM_LEN];
+	char who[PINTRACK_WHO_LEN], line[PINTRACK_LINE_LEN];
+	char comm[TASK_COMM_LEN];
 	struct page_ext *page_ext;
 	struct pintrack_snap snap;
 	struct pintrack_page *gp;
@@ -372,7 +378,8 @@ VISIBLE_IF_KUNIT bool gup_pin_tracking_blocked(struct page *page, int refs,
 		logged = __ratelimit(&pintrack_migrate_rs);
 		if (logged) {
 			pintrack_who(who, sizeof(who), &snap);
-			pintrack_page_line(line, sizeof(line), pfn, &snap, now, who);
+			pintrack_page_line(line, sizeof(line), pfn, &snap, now,
+					   who);
 			pr_warn("%s: migration blocked by pinned %s\n",
 				pintrack_reason(reason), line);
 			if (snap.stack) {
@@ -442,7 +449,8 @@ noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 	}
 	spin_unlock(&pintrack_failures_lock);
 	/* A failure its caller kept quiet (__GFP_NOWARN) has a quiet end. */
-	if (!logged || freed || pintrack_kunit_count("gup_pin_tracking_released"))
+	if (!logged || freed ||
+	    pintrack_kunit_count("gup_pin_tracking_released"))
 		return;
 	if (!__ratelimit(&pintrack_release_rs))
 		return;
@@ -495,8 +503,8 @@ static bool pintrack_folio_pinned(struct folio *folio)
  */
 #define PINTRACK_FOLIO_RECORDS	16
 
-static void pintrack_folio_blocked(struct folio *folio, enum migrate_reason reason,
-				   bool warn)
+static void pintrack_folio_blocked(struct folio *folio,
+				   enum migrate_reason reason, bool warn)
 {
 	unsigned long pfn = folio_pfn(folio), end = pfn + folio_nr_pages(folio);
 	int refs = folio_ref_count(folio);
@@ -510,8 +518,8 @@ static void pintrack_folio_blocked(struct folio *folio, enum migrate_reason reas
 		pinned |= gup_pin_tracking_blocked(pfn_to_page(pfn), refs,
 						   reason, warn);
 	}
-	gup_pin_tracking_count(pinned ? PINTRACK_MIGRATE_PINNED : PINTRACK_MIGRATE_OTHER,
-			       1);
+	gup_pin_tracking_count(pinned ? PINTRACK_MIGRATE_PINNED :
+					PINTRACK_MIGRATE_OTHER, 1);
 }
 
 /**
@@ -589,7 +597,8 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 		if (nr++ >= PINTRACK_FOLIO_RECORDS)
 			continue;
 		if (gup_pin_tracking_blocked(page, folio_ref_count(folio),
-					     MR_CONTIG_RANGE, warn) && !counted) {
+					     MR_CONTIG_RANGE, warn) &&
+		    !counted) {
 			counted = true;
 			pinned++;
 		}
@@ -598,18 +607,20 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 }
 
 /* One record of `failures`. */
-static void pintrack_failure_show(struct seq_file *m, const struct pintrack_failure *f)
+static void pintrack_failure_show(struct seq_file *m,
+				  const struct pintrack_failure *f)
 {
 	char line[PINTRACK_LINE_LEN];
 
 	pintrack_page_line(line, sizeof(line), f->pfn, &f->snap, f->at, "");
-	seq_printf(m, "%us %s: %s refs %d", f->at, pintrack_reason(f->reason), line,
-		   f->refs);
+	seq_printf(m, "%us %s: %s refs %d", f->at, pintrack_reason(f->reason),
+		   line, f->refs);
 	if (gup_pin_tracking_stacks)
 		seq_printf(m, " pid %u comm %s", pintrack_tgid(f->snap.tgid),
 			   f->comm);
 	if (!f->live)
-		seq_printf(m, " unpinned after %lus", pintrack_secs(f->at, f->released));
+		seq_printf(m, " unpinned after %lus",
+			   pintrack_secs(f->at, f->released));
 	seq_putc(m, '\n');
 	pintrack_seq_stack(m, f->snap.stack);
 	if (!f->live && f->unpin_stack) {
@@ -645,8 +656,11 @@ int gup_pin_tracking_failures_show(struct seq_file *m, void *v)
 	seq = pintrack_failures_seq;
 	spin_unlock_irqrestore(&pintrack_failures_lock, flags);
 	nr = min_t(u64, seq, PINTRACK_FAILURES);
-	for (i = 0; i < nr; i++)
-		pintrack_failure_show(m, &copy[(seq - 1 - i) % PINTRACK_FAILURES]);
+	for (i = 0; i < nr; i++) {
+		u64 slot = (seq - 1 - i) % PINTRACK_FAILURES;
+
+		pintrack_failure_show(m, &copy[slot]);
+	}
 	kvfree(copy);
 	return 0;
 }
@@ -660,7 +674,10 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_failures_show);
  */
 #define PINTRACK_STALE_SECS_MAX	(365U * 24 * 3600)
 #define PINTRACK_STALE_PERIOD_MAX	600UL	/* seconds */
-/* A scan may take at most 1/PINTRACK_STALE_CPU_SHARE of the time between two. */
+/*
+ * A scan may take at most 1/PINTRACK_STALE_CPU_SHARE of the time between
+ * two.
+ */
 #define PINTRACK_STALE_CPU_SHARE	100
 
 unsigned int gup_pin_tracking_stale_secs;
@@ -683,7 +700,8 @@ int gup_pin_tracking_stale_secs_set(unsigned long secs)
 	return 0;
 }
 
-static int pintrack_stale_secs_param(const char *val, const struct kernel_param *kp)
+static int pintrack_stale_secs_param(const char *val,
+				     const struct kernel_param *kp)
 {
 	unsigned long secs;
 
@@ -703,13 +721,14 @@ static const struct kernel_param_ops pintrack_stale_secs_ops = {
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX "gup_pin_tracking."
 /* Read-only here: it is changed through debugfs (stale_secs). */
-module_param_cb(stale_secs, &pintrack_stale_secs_ops, &gup_pin_tracking_stale_secs,
-		0444);
+module_param_cb(stale_secs, &pintrack_stale_secs_ops,
+		&gup_pin_tracking_stale_secs, 0444);
 MODULE_PARM_DESC(stale_secs, "report short-term pins held longer (0: off)");
 
 static DEFINE_RATELIMIT_STATE(pintrack_stale_rs, 5 * HZ, 20);
 
-static void pintrack_stale_report(unsigned long pfn, const struct pintrack_snap *snap)
+static void pintrack_stale_report(unsigned long pfn,
+				  const struct pintrack_snap *snap)
 {
 	char who[PINTRACK_WHO_LEN];
 
@@ -719,7 +738,8 @@ static void pintrack_stale_report(unsigned long pfn, const struct pintrack_snap 
 	if (!__ratelimit(&pintrack_stale_rs))
 		return;
 	pr_warn("short-term pin held %lus pfn 0x%lx pins %u%s\n",
-		pintrack_age_secs(snap->pinned_at), pfn, pintrack_pins(snap->state),
+		pintrack_age_secs(snap->pinned_at), pfn,
+		pintrack_pins(snap->state),
 		pintrack_who(who, sizeof(who), snap));
 	if (snap->stack) {
 		pr_warn("page last pinned by:\n");
@@ -735,7 +755,8 @@ static void pintrack_stale_report(unsigned long pfn, const struct pintrack_snap 
 static bool pintrack_is_stale(u32 state, u32 pinned_at, u32 now,
 			      unsigned long limit)
 {
-	if (!(state & PINTRACK_COUNT_MASK) || (state & (PINTRACK_LONGTERM | PINTRACK_STALE)))
+	if (!(state & PINTRACK_COUNT_MASK) ||
+	    (state & (PINTRACK_LONGTERM | PINTRACK_STALE)))
 		return false;
 	return pintrack_secs(pinned_at, now) > limit;
 }
@@ -758,8 +779,8 @@ static unsigned long pintrack_stale_chunk(unsigned long pfn, unsigned long len,
 		bool stale;
 
 		/* Look unlocked; confirm and mark under the lock. */
-		if (!pintrack_is_stale(READ_ONCE(gp->state), READ_ONCE(gp->pinned_at),
-				       now, limit))
+		if (!pintrack_is_stale(READ_ONCE(gp->state),
+				       READ_ONCE(gp->pinned_at), now, limit))
 			continue;
 		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
@@ -798,8 +819,9 @@ VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_stale_scan(void)
 	if (!secs)
 		return 0;
 	for (pfn = 0; pfn < end; pfn += pintrack_chunk_len(pfn, end - pfn)) {
-		found += pintrack_stale_chunk(pfn, pintrack_chunk_len(pfn, end - pfn),
-					 now, secs);
+		unsigned long len = pintrack_chunk_len(pfn, end - pfn);
+
+		found += pintrack_stale_chunk(pfn, len, now, secs);
 		cond_resched();
 	}
 	WRITE_ONCE(pintrack_stale_scan_pages, end);
@@ -846,7 +868,8 @@ static void pintrack_stale_workfn(struct work_struct *work)
  */
 void gup_pin_tracking_stale_start(void)
 {
-	if (gup_pin_tracking_enabled() && READ_ONCE(gup_pin_tracking_stale_secs))
+	if (gup_pin_tracking_enabled() &&
+	    READ_ONCE(gup_pin_tracking_stale_secs))
 		mod_delayed_work(system_unbound_wq, &pintrack_stale_work,
 				 pintrack_stale_period());
 }

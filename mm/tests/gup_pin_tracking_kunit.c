@@ -98,7 +98,8 @@ static int pintrack_test_init(struct kunit *test)
 }
 
 /* Skip unless tracking is on; map @npages of anonymous memory. */
-static struct pintrack_test *pintrack_setup(struct kunit *test, unsigned long npages,
+static struct pintrack_test *pintrack_setup(struct kunit *test,
+					    unsigned long npages,
 					    unsigned long prot)
 {
 	struct pintrack_test *t = test->priv;
@@ -135,7 +136,8 @@ static void pintrack_check_reports(struct kunit *test, int n)
 }
 
 /* Run a debugfs show function into a buffer. */
-static char *pintrack_show(struct kunit *test, int (*show)(struct seq_file *, void *))
+static char *pintrack_show(struct kunit *test,
+			   int (*show)(struct seq_file *, void *))
 {
 	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 
@@ -165,7 +167,8 @@ static long pintrack_stat(struct kunit *test, const char *key)
 
 	while ((line = strsep(&buf, "\n"))) {
 		if (!strncmp(line, key, len) && line[len] == ':') {
-			KUNIT_ASSERT_EQ(test, kstrtol(line + len + 2, 10, &val), 0);
+			KUNIT_ASSERT_EQ(test, kstrtol(line + len + 2, 10, &val),
+					0);
 			return val;
 		}
 	}
@@ -204,7 +207,8 @@ static void pintrack_pin_fast(struct kunit *test, unsigned long npages,
 
 static void pintrack_test_single_pin(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	long pins = pintrack_stat(test, "pins");
 	long total = pintrack_stat(test, "pins_total");
 	long unpins = pintrack_stat(test, "unpins_total");
@@ -224,7 +228,7 @@ static void pintrack_test_single_pin(struct kunit *test)
 static void pintrack_test_batch_fast(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 	long pinned = pintrack_stat(test, "pinned_pages");
 
 	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE);
@@ -239,13 +243,14 @@ static void pintrack_test_batch_fast(struct kunit *test)
 static void pintrack_test_batch_slow(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 	struct mm_struct *mm = current->mm;
 	long ret;
 
 	/* The slow path with the mmap lock held by the caller. */
 	mmap_read_lock(mm);
-	ret = pin_user_pages(t->addr, PINTRACK_TEST_PAGES, FOLL_WRITE, t->pages);
+	ret = pin_user_pages(t->addr, PINTRACK_TEST_PAGES, FOLL_WRITE,
+			     t->pages);
 	mmap_read_unlock(mm);
 	if (ret > 0)
 		pintrack_hold(test, t->pages, ret);
@@ -268,7 +273,8 @@ static void pintrack_test_batch_slow(struct kunit *test)
 
 static void pintrack_test_same_page_twice(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	struct page *first;
 
 	pintrack_pin_fast(test, 1, FOLL_WRITE);
@@ -285,7 +291,7 @@ static void pintrack_test_same_page_twice(struct kunit *test)
 static void pintrack_test_unpin_dirty_lock(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 
 	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE);
 	unpin_user_pages_dirty_lock(t->pages, PINTRACK_TEST_PAGES / 2, true);
@@ -299,7 +305,8 @@ static void pintrack_test_unpin_dirty_lock(struct kunit *test)
 
 static void pintrack_test_unpin_range_dirty_lock(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	int i;
 
 	/* Pin one page three times, release them as a "range" of one. */
@@ -316,11 +323,12 @@ static void pintrack_test_unpin_range_dirty_lock(struct kunit *test)
 static void pintrack_test_longterm(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 	long longterm = pintrack_stat(test, "longterm_pinned_pages");
 	int i;
 
-	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE | FOLL_LONGTERM);
+	pintrack_pin_fast(test, PINTRACK_TEST_PAGES,
+			  FOLL_WRITE | FOLL_LONGTERM);
 	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 1);
 	for (i = 0; i < PINTRACK_TEST_PAGES; i++)
 		KUNIT_EXPECT_TRUE(test, gup_pin_tracking_longterm(t->pages[i]));
@@ -329,7 +337,8 @@ static void pintrack_test_longterm(struct kunit *test)
 	unpin_user_pages(t->pages, PINTRACK_TEST_PAGES);
 	pintrack_expect_counts(test, t->pages, PINTRACK_TEST_PAGES, 0);
 	for (i = 0; i < PINTRACK_TEST_PAGES; i++)
-		KUNIT_EXPECT_FALSE(test, gup_pin_tracking_longterm(t->pages[i]));
+		KUNIT_EXPECT_FALSE(test,
+				   gup_pin_tracking_longterm(t->pages[i]));
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
 			longterm);
 }
@@ -342,7 +351,8 @@ static void pintrack_test_longterm(struct kunit *test)
  */
 static void pintrack_test_longterm_meaning(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	long longterm = pintrack_stat(test, "longterm_pinned_pages");
 
 	pintrack_pin_fast(test, 1, FOLL_WRITE | FOLL_LONGTERM);
@@ -372,7 +382,7 @@ static void pintrack_test_longterm_meaning(struct kunit *test)
 static void pintrack_test_foll_get_not_counted(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 	long total = pintrack_stat(test, "pins_total");
 	int i;
 
@@ -387,7 +397,8 @@ static void pintrack_test_foll_get_not_counted(struct kunit *test)
 
 static void pintrack_test_partial_pin(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 4, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 4,
+						 PROT_READ | PROT_WRITE);
 	long pins = pintrack_stat(test, "pins");
 	int ret;
 
@@ -460,8 +471,8 @@ static int pintrack_thread_fn(void *arg)
 		if (i & 1)
 			unpin_user_pages(th->pages, PINTRACK_TEST_PAGES);
 		else
-			unpin_user_pages_dirty_lock(th->pages, PINTRACK_TEST_PAGES,
-						    true);
+			unpin_user_pages_dirty_lock(th->pages,
+						    PINTRACK_TEST_PAGES, true);
 		cond_resched();
 	}
 	kthread_unuse_mm(th->mm);
@@ -472,7 +483,7 @@ static int pintrack_thread_fn(void *arg)
 static void pintrack_test_concurrent(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 	long pins = pintrack_stat(test, "pins");
 	long errors = pintrack_stat(test, "errors");
 	struct pintrack_thread *th;
@@ -486,7 +497,8 @@ static void pintrack_test_concurrent(struct kunit *test)
 		th[i].mm = current->mm;
 		th[i].addr = t->addr;
 		init_completion(&th[i].done);
-		task = kthread_run(pintrack_thread_fn, &th[i], "pintrack_kunit/%d", i);
+		task = kthread_run(pintrack_thread_fn, &th[i],
+				   "pintrack_kunit/%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	}
 	for (i = 0; i < 2; i++) {
@@ -506,7 +518,8 @@ static void pintrack_test_concurrent(struct kunit *test)
 
 static void pintrack_test_double_unpin(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	long errors = pintrack_stat(test, "errors");
 	long pins = pintrack_stat(test, "pins");
 
@@ -532,7 +545,8 @@ static void pintrack_test_double_unpin(struct kunit *test)
 
 static void pintrack_test_unpin_folio_unpinned(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	long errors = pintrack_stat(test, "errors");
 
 	pintrack_pin_fast(test, 1, FOLL_WRITE);
@@ -546,7 +560,8 @@ static void pintrack_test_unpin_folio_unpinned(struct kunit *test)
 
 static void pintrack_test_put_page_instead_of_unpin(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	long errors = pintrack_stat(test, "errors");
 	struct folio *folio;
 
@@ -600,7 +615,8 @@ static struct folio *pintrack_large_folio(struct kunit *test)
 		kunit_skip(test, "boot with gup_pin_tracking=on");
 	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, PINTRACK_LARGE_ORDER);
 	if (!folio)
-		kunit_skip(test, "no order-%d folio", (int)PINTRACK_LARGE_ORDER);
+		kunit_skip(test, "no order-%d folio",
+			   (int)PINTRACK_LARGE_ORDER);
 	return folio;
 }
 
@@ -659,7 +675,8 @@ static void pintrack_test_large_two_buffers(struct kunit *test)
 		pintrack_track_unpin(order ? a : b);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(a), order ? 0 : 1);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(b), order ? 1 : 0);
-		KUNIT_EXPECT_EQ(test, page_dma_pin_count(folio_page(folio, 0)), 0);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(folio_page(folio, 0)),
+				0);
 		pintrack_track_unpin(order ? b : a);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(a), 0);
 		KUNIT_EXPECT_EQ(test, page_dma_pin_count(b), 0);
@@ -750,12 +767,14 @@ static void pintrack_test_walk_mixed(struct kunit *test)
 	gup_unpin_track_pages(unpin, ARRAY_SIZE(unpin));
 	pintrack_check_reports(test, 1);
 	for (i = 0; i < 6; i++)
-		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(p[i]), 0, "p[%d]", i);
+		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(p[i]), 0,
+				    "p[%d]", i);
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(other), 0);
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "errors"), errors + 1);
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins);
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pinned_pages"), pinned);
-	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"), longterm);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "longterm_pinned_pages"),
+			longterm);
 
 	/* A range release of pages of the folio, one holding two pins. */
 	gup_pin_track_pages(p, 6, FOLL_PIN);
@@ -812,7 +831,8 @@ static void pintrack_test_thp_user(struct kunit *test)
 	pages = kunit_kmalloc_array(test, nr, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	t->addr = kunit_vm_mmap(test, NULL, 0, 2 * HPAGE_PMD_SIZE,
-				PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+				PROT_READ | PROT_WRITE,
+				MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_NE_MSG(test, t->addr, 0, "kunit_vm_mmap failed");
 	addr = ALIGN(t->addr, HPAGE_PMD_SIZE);
 	/* As MADV_HUGEPAGE does, for THP in "madvise" mode. */
@@ -832,7 +852,8 @@ static void pintrack_test_thp_user(struct kunit *test)
 	if (folio_order(folio) != HPAGE_PMD_ORDER) {
 		unpin_user_pages(pages, nr);
 		kunit_skip(test, "no order-%d THP (%lu KiB) was allocated, got order %u",
-			   (int)HPAGE_PMD_ORDER, (unsigned long)HPAGE_PMD_SIZE / SZ_1K,
+			   (int)HPAGE_PMD_ORDER,
+			   (unsigned long)HPAGE_PMD_SIZE / SZ_1K,
 			   folio_order(folio));
 	}
 	kunit_info(test, "pinned an order-%u THP at pfn 0x%lx%s\n",
@@ -846,7 +867,8 @@ static void pintrack_test_thp_user(struct kunit *test)
 					"page %lu", i);
 
 	/* Pin pages mid - 2 .. mid + 1 again, across the folio's middle. */
-	ret = pin_user_pages_fast(addr + (mid - 2) * PAGE_SIZE, 4, FOLL_WRITE, run);
+	ret = pin_user_pages_fast(addr + (mid - 2) * PAGE_SIZE, 4, FOLL_WRITE,
+				  run);
 	if (ret > 0 && ret < 4)
 		unpin_user_pages(run, ret);
 	KUNIT_EXPECT_EQ(test, ret, 4);
@@ -854,13 +876,15 @@ static void pintrack_test_thp_user(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, run[i], pages[mid - 2 + i]);
 	sum = 0;
 	for (i = 0; i < nr; i++) {
-		unsigned int want = 1 + (ret == 4 && i >= mid - 2 && i <= mid + 1);
+		unsigned int want = 1 + (ret == 4 && i >= mid - 2 &&
+					 i <= mid + 1);
 
 		KUNIT_EXPECT_EQ_MSG(test, page_dma_pin_count(pages[i]), want,
 				    "page %lu", i);
 		sum += page_dma_pin_count(pages[i]);
 	}
-	KUNIT_EXPECT_EQ(test, sum, (unsigned long)atomic_read(&folio->_pincount));
+	KUNIT_EXPECT_EQ(test, sum,
+			(unsigned long)atomic_read(&folio->_pincount));
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + sum);
 
 	if (ret == 4)
@@ -955,7 +979,8 @@ static void pintrack_age(struct page *page, u32 secs)
 
 static int *pintrack_count_named(struct kunit *test, const char *name)
 {
-	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
+	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res),
+						   GFP_KERNEL);
 	int *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, res);
@@ -967,7 +992,8 @@ static int *pintrack_count_named(struct kunit *test, const char *name)
 
 static void pintrack_test_age(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	char *buf = kunit_kzalloc(test, PINTRACK_SHOW_SIZE, GFP_KERNEL);
 	struct seq_file m = { .buf = buf, .size = PINTRACK_SHOW_SIZE - 1 };
 	char want[64];
@@ -978,7 +1004,8 @@ static void pintrack_test_age(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
 	snprintf(want, sizeof(want), "pfn 0x%lx pins 1 age 75s",
 		 page_to_pfn(t->pages[0]));
-	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)), "%s", buf);
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)),
+			      "%s", buf);
 
 	/* A new pin restarts the age. */
 	pintrack_pin_fast(test, 1, FOLL_WRITE);
@@ -987,7 +1014,8 @@ static void pintrack_test_age(struct kunit *test)
 	buf[m.count] = '\0';
 	snprintf(want, sizeof(want), "pfn 0x%lx pins 2 age 0s",
 		 page_to_pfn(t->pages[0]));
-	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)), "%s", buf);
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(buf, want, strlen(want)),
+			      "%s", buf);
 	unpin_user_page(t->pages[0]);
 	unpin_user_page(t->pages[0]);
 }
@@ -999,7 +1027,8 @@ static void pintrack_test_age(struct kunit *test)
 static void pintrack_test_age_months(struct kunit *test)
 {
 	static const u32 days[] = { 50, 500 };
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	char *buf = kunit_kzalloc(test, PINTRACK_SHOW_SIZE, GFP_KERNEL);
 	struct seq_file m = { .buf = buf, .size = PINTRACK_SHOW_SIZE - 1 };
 	unsigned long age;
@@ -1010,11 +1039,13 @@ static void pintrack_test_age_months(struct kunit *test)
 	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	for (i = 0; i < ARRAY_SIZE(days); i++) {
 		if (i)
-			pintrack_age(t->pages[0], (days[i] - days[i - 1]) * 86400);
+			pintrack_age(t->pages[0],
+				     (days[i] - days[i - 1]) * 86400);
 		else
 			pintrack_age(t->pages[0], days[i] * 86400);
 		m.count = 0;
-		KUNIT_ASSERT_TRUE(test, gup_pin_tracking_show_page(&m, t->pages[0]));
+		KUNIT_ASSERT_TRUE(test,
+				  gup_pin_tracking_show_page(&m, t->pages[0]));
 		buf[m.count] = '\0';
 		snprintf(want, sizeof(want), "pfn 0x%lx pins 1 age ",
 			 page_to_pfn(t->pages[0]));
@@ -1023,7 +1054,8 @@ static void pintrack_test_age_months(struct kunit *test)
 		n = sscanf(buf + strlen(want), "%lus", &age);
 		KUNIT_ASSERT_EQ(test, n, 1);
 		KUNIT_EXPECT_GE_MSG(test, age, days[i] * 86400UL, "%s", buf);
-		KUNIT_EXPECT_LE_MSG(test, age, days[i] * 86400UL + 5, "%s", buf);
+		KUNIT_EXPECT_LE_MSG(test, age, days[i] * 86400UL + 5,
+				    "%s", buf);
 	}
 	unpin_user_page(t->pages[0]);
 }
@@ -1043,7 +1075,8 @@ static noinline int pintrack_pin_site_a(unsigned long addr, struct page **pages)
 
 static noinline int pintrack_pin_site_b(unsigned long addr, struct page **pages)
 {
-	int ret = pin_user_pages_fast(addr, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
+	int ret = pin_user_pages_fast(addr, 2, FOLL_WRITE | FOLL_LONGTERM,
+				      pages);
 
 	barrier();
 	return ret;
@@ -1051,7 +1084,8 @@ static noinline int pintrack_pin_site_b(unsigned long addr, struct page **pages)
 
 static void pintrack_test_pinners(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 8, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 8,
+						 PROT_READ | PROT_WRITE);
 	struct page *b[2];
 	char *out, *a_at, *b_at, *hdr;
 
@@ -1059,7 +1093,8 @@ static void pintrack_test_pinners(struct kunit *test)
 		kunit_skip(test, "boot with gup_pin_tracking=stacks");
 	KUNIT_ASSERT_EQ(test, pintrack_pin_site_a(t->addr, t->pages), 3);
 	pintrack_hold(test, t->pages, 3);
-	KUNIT_ASSERT_EQ(test, pintrack_pin_site_b(t->addr + 4 * PAGE_SIZE, b), 2);
+	KUNIT_ASSERT_EQ(test, pintrack_pin_site_b(t->addr + 4 * PAGE_SIZE, b),
+			2);
 	pintrack_hold(test, b, 2);
 	pintrack_age(t->pages[1], 9);
 
@@ -1092,15 +1127,17 @@ static void pintrack_restore_stale_secs(void *old)
 
 static void pintrack_test_stale(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 2,
+						 PROT_READ | PROT_WRITE);
 	long reports = pintrack_stat(test, "stale_reports");
 	struct page *lt;
 	int *stale;
 	void *old;
+	int ret;
 
 	old = (void *)(uintptr_t)gup_pin_tracking_stale_secs;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_restore_stale_secs,
-							old), 0);
+	ret = kunit_add_action_or_reset(test, pintrack_restore_stale_secs, old);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	WRITE_ONCE(gup_pin_tracking_stale_secs, 2);
 	stale = pintrack_count_named(test, "gup_pin_tracking_stale");
 
@@ -1113,7 +1150,8 @@ static void pintrack_test_stale(struct kunit *test)
 	pintrack_age(lt, 3);
 	gup_pin_tracking_stale_scan();
 	KUNIT_EXPECT_EQ(test, *stale, 1);
-	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "stale_reports"), reports + 1);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "stale_reports"),
+			reports + 1);
 
 	/* Once per pinning episode. */
 	gup_pin_tracking_stale_scan();
@@ -1226,6 +1264,8 @@ static void pintrack_test_failures_release_two(struct kunit *test)
 {
 	struct folio *folio = pintrack_large_folio(test);
 	struct page *pages[2] = { folio_page(folio, 1), folio_page(folio, 2) };
+	unsigned long pfn0 = page_to_pfn(pages[0]);
+	unsigned long pfn1 = page_to_pfn(pages[1]);
 	long pinned = pintrack_stat(test, "migrate_failures_pinned");
 	unsigned int old0, old1;
 	int *released, *blocked;
@@ -1235,8 +1275,8 @@ static void pintrack_test_failures_release_two(struct kunit *test)
 	blocked = pintrack_count_named(test, "gup_pin_tracking_blocked");
 	/* Earlier cases may have left released records of these pfns. */
 	out = pintrack_failures(test);
-	old0 = pintrack_records_of(out, page_to_pfn(pages[0]), " unpinned after ");
-	old1 = pintrack_records_of(out, page_to_pfn(pages[1]), " unpinned after ");
+	old0 = pintrack_records_of(out, pfn0, " unpinned after ");
+	old1 = pintrack_records_of(out, pfn1, " unpinned after ");
 	gup_pin_track_pages(pages, 2, FOLL_PIN);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(pages[0], 3,
 							 MR_MEMORY_HOTPLUG, true));
@@ -1246,21 +1286,25 @@ static void pintrack_test_failures_release_two(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pintrack_state(pages[0]) & PINTRACK_WATCHED);
 	KUNIT_EXPECT_TRUE(test, pintrack_state(pages[1]) & PINTRACK_WATCHED);
 	out = pintrack_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[0]),
-						      " refs 3"), 1, "%s", out);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[0]),
-						      " unpinned after "), old0, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn0, " refs 3"), 1,
+			    "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    pintrack_records_of(out, pfn0, " unpinned after "),
+			    old0, "%s", out);
 
 	gup_unpin_track_pages(pages, 2);
 	KUNIT_EXPECT_EQ(test, *released, 2);
 	out = pintrack_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[0]),
-						      " unpinned after "), old0 + 1, "%s", out);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, page_to_pfn(pages[1]),
-						      " unpinned after "), old1 + 1, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    pintrack_records_of(out, pfn0, " unpinned after "),
+			    old0 + 1, "%s", out);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    pintrack_records_of(out, pfn1, " unpinned after "),
+			    old1 + 1, "%s", out);
 	KUNIT_EXPECT_FALSE(test, pintrack_state(pages[0]) & PINTRACK_WATCHED);
 	/* gup_pin_tracking_blocked() is the record; the hooks count folios. */
-	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"), pinned);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"),
+			pinned);
 	folio_put(folio);
 }
 
@@ -1279,7 +1323,8 @@ static void pintrack_test_failures_quiet(struct kunit *test)
 
 	released = pintrack_count_named(test, "gup_pin_tracking_released");
 	blocked = pintrack_count_named(test, "gup_pin_tracking_blocked");
-	old = pintrack_records_of(pintrack_failures(test), pfn, " unpinned after ");
+	old = pintrack_records_of(pintrack_failures(test), pfn,
+				  " unpinned after ");
 	pintrack_track_pin(page, 0);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
 							 MR_CONTIG_RANGE, false));
@@ -1288,7 +1333,8 @@ static void pintrack_test_failures_quiet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *blocked, 0);
 	KUNIT_EXPECT_EQ(test, *released, 0);
 	out = pintrack_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, " unpinned after "),
+	KUNIT_EXPECT_EQ_MSG(test,
+			    pintrack_records_of(out, pfn, " unpinned after "),
 			    old + 1, "%s", out);
 	KUNIT_EXPECT_FALSE(test, pintrack_state(page) & PINTRACK_WATCHED);
 	folio_put(folio);
@@ -1301,6 +1347,7 @@ static void pintrack_test_failures_quiet(struct kunit *test)
 static void pintrack_test_failures_folio_pages(struct kunit *test)
 {
 	struct folio *folio = pintrack_large_folio(test);
+	unsigned long pfn = folio_pfn(folio);
 	long pinned = pintrack_stat(test, "migrate_failures_pinned");
 	unsigned int old[20], i;
 	LIST_HEAD(failed);
@@ -1309,7 +1356,7 @@ static void pintrack_test_failures_folio_pages(struct kunit *test)
 	pintrack_count_named(test, "gup_pin_tracking_released");
 	out = pintrack_failures(test);
 	for (i = 0; i < ARRAY_SIZE(old); i++) {
-		old[i] = pintrack_records_of(out, folio_pfn(folio) + 3 + i, NULL);
+		old[i] = pintrack_records_of(out, pfn + 3 + i, NULL);
 		pintrack_track_pin(folio_page(folio, 3 + i), 0);
 	}
 	list_add(&folio->lru, &failed);
@@ -1320,9 +1367,9 @@ static void pintrack_test_failures_folio_pages(struct kunit *test)
 	out = pintrack_failures(test);
 	for (i = 0; i < ARRAY_SIZE(old); i++)
 		KUNIT_EXPECT_EQ_MSG(test,
-				    pintrack_records_of(out, folio_pfn(folio) + 3 + i,
-							NULL),
-				    old[i] + (i < 16), "page %u:\n%s", 3 + i, out);
+				    pintrack_records_of(out, pfn + 3 + i, NULL),
+				    old[i] + (i < 16),
+				    "page %u:\n%s", 3 + i, out);
 	for (i = 0; i < ARRAY_SIZE(old); i++)
 		pintrack_track_unpin(folio_page(folio, 3 + i));
 	folio_put(folio);
@@ -1350,8 +1397,8 @@ static void pintrack_test_failures_episodes(struct kunit *test)
 	gup_pin_track_migrate_failed(&failed, MR_LONGTERM_PIN, false);
 	list_del(&folio->lru);
 	out = pintrack_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 1, "%s",
-			    out);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 1,
+			    "%s", out);
 	snprintf(want, sizeof(want),
 		 "s longterm pin: pfn 0x%lx pins 1 longterm age 0s refs %d",
 		 pfn, folio_ref_count(folio));
@@ -1365,14 +1412,15 @@ static void pintrack_test_failures_episodes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
 							 MR_CONTIG_RANGE, false));
 	out = pintrack_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 2, "%s",
-			    out);
+	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 2,
+			    "%s", out);
 	/* Newest first: the second episode, its own age. */
 	snprintf(want, sizeof(want),
 		 "s alloc_contig_range: pfn 0x%lx pins 1 age 7s refs 1", pfn);
 	rec = strstr(out, want);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, rec, "no '%s' in\n%s", want, out);
-	KUNIT_EXPECT_TRUE_MSG(test, rec < strstr(out, "longterm pin: "), "%s", out);
+	KUNIT_EXPECT_TRUE_MSG(test, rec < strstr(out, "longterm pin: "),
+			      "%s", out);
 	pintrack_track_unpin(page);
 	folio_put(folio);
 }
@@ -1400,21 +1448,23 @@ static void pintrack_test_failures_range(struct kunit *test)
 	gup_pin_track_range_failed(pfn, pfn + nr, false);
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"),
 			pinned + 1);
-	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_other"), other);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_other"),
+			other);
 	out = pintrack_failures(test);
 	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn + 3,
-						      "alloc_contig_range: "), old3 + 1,
-			    "%s", out);
+						      "alloc_contig_range: "),
+			    old3 + 1, "%s", out);
 	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn + 9,
-						      "alloc_contig_range: "), old9 + 1,
-			    "%s", out);
+						      "alloc_contig_range: "),
+			    old9 + 1, "%s", out);
 	pintrack_track_unpin(folio_page(folio, 3));
 	pintrack_track_unpin(folio_page(folio, 9));
 	/* A busy range is not a failed folio: nothing more is counted. */
 	gup_pin_track_range_failed(pfn, pfn + nr, false);
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_pinned"),
 			pinned + 1);
-	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_other"), other);
+	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "migrate_failures_other"),
+			other);
 	folio_put(folio);
 }
 
@@ -1429,7 +1479,8 @@ static void pintrack_test_failures_freed(struct kunit *test)
 	char *out;
 
 	released = pintrack_count_named(test, "gup_pin_tracking_released");
-	old = pintrack_records_of(pintrack_failures(test), pfn, " unpinned after ");
+	old = pintrack_records_of(pintrack_failures(test), pfn,
+				  " unpinned after ");
 	pintrack_track_pin(page, 0);
 	KUNIT_EXPECT_TRUE(test, gup_pin_tracking_blocked(page, 1,
 							 MR_MEMORY_HOTPLUG, false));
@@ -1439,7 +1490,8 @@ static void pintrack_test_failures_freed(struct kunit *test)
 	/* Not logged as a release, but no longer waiting for one. */
 	KUNIT_EXPECT_EQ(test, *released, 0);
 	out = pintrack_failures(test);
-	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, " unpinned after "),
+	KUNIT_EXPECT_EQ_MSG(test,
+			    pintrack_records_of(out, pfn, " unpinned after "),
 			    old + 1, "%s", out);
 }
 
@@ -1494,9 +1546,10 @@ static void pintrack_test_failures_wrap(struct kunit *test)
 		w[i].first = folio_page(folio, 1 + i * (nr / 2));
 		w[i].nr = nr / 2 - 1;
 		init_completion(&w[i].done);
-		k = kthread_run(pintrack_writer_fn, &w[i], "pintrack_writer%u", i);
+		k = kthread_run(pintrack_writer_fn, &w[i],
+				"pintrack_writer%u", i);
 		if (IS_ERR(k))
-			pintrack_writer_fn(&w[i]);	/* write them here instead */
+			pintrack_writer_fn(&w[i]); /* write them here instead */
 	}
 	for (i = 0; i < 2; i++)
 		wait_for_completion(&w[i].done);
@@ -1508,7 +1561,7 @@ static void pintrack_test_failures_wrap(struct kunit *test)
 	n = 0;
 	for (i = 1; i < nr; i++)
 		n += pintrack_records_of(out, page_to_pfn(folio_page(folio, i)),
-				    NULL);
+					 NULL);
 	KUNIT_EXPECT_EQ(test, n, 256);
 	for (i = 1; i < nr; i++)
 		pintrack_track_unpin(folio_page(folio, i));
@@ -1522,17 +1575,22 @@ static void pintrack_test_failures_wrap(struct kunit *test)
 static void pintrack_test_stale_secs_bounds(struct kunit *test)
 {
 	unsigned int old = READ_ONCE(gup_pin_tracking_stale_secs);
+	int ret;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_restore_stale_secs,
-							(void *)(uintptr_t)old), 0);
+	ret = kunit_add_action_or_reset(test, pintrack_restore_stale_secs,
+					(void *)(uintptr_t)old);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(1073741824UL),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(gup_pin_tracking_stale_secs), old);
-	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(ULONG_MAX), -EINVAL);
-	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(365UL * 86400), 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(gup_pin_tracking_stale_secs), 365U * 86400);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(ULONG_MAX),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(365UL * 86400),
+			0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gup_pin_tracking_stale_secs),
+			365U * 86400);
 	KUNIT_EXPECT_EQ(test, gup_pin_tracking_stale_secs_set(0), 0);
 }
 
@@ -1554,7 +1612,8 @@ static void pintrack_test_zero_page_in_run(struct kunit *test)
 		kunit_skip(test, "the zero page starts a chunk");
 	/* A reserved page is never freed or reallocated meanwhile. */
 	if (!PageReserved(pages[0]) || PageCompound(pages[0]))
-		kunit_skip(test, "the page before the zero page is not reserved");
+		kunit_skip(test,
+			   "the page before the zero page is not reserved");
 	page_ext = page_ext_get(pages[0]);
 	if (!page_ext)
 		kunit_skip(test, "no page_ext before the zero page");
@@ -1589,8 +1648,9 @@ struct pintrack_events {
 	} ev[PINTRACK_EVENTS_MAX];
 };
 
-static void pintrack_probe_page(struct pintrack_events *e, char kind, unsigned long pfn,
-				unsigned int count, bool longterm, unsigned long ip)
+static void pintrack_probe_page(struct pintrack_events *e, char kind,
+				unsigned long pfn, unsigned int count,
+				bool longterm, unsigned long ip)
 {
 	if (e->nr >= PINTRACK_EVENTS_MAX)
 		return;
@@ -1602,14 +1662,16 @@ static void pintrack_probe_page(struct pintrack_events *e, char kind, unsigned l
 	e->nr++;
 }
 
-static void pintrack_probe_pin(void *data, unsigned long pfn, unsigned int count,
-			       bool longterm, unsigned long ip)
+static void pintrack_probe_pin(void *data, unsigned long pfn,
+			       unsigned int count, bool longterm,
+			       unsigned long ip)
 {
 	pintrack_probe_page(data, 'p', pfn, count, longterm, ip);
 }
 
-static void pintrack_probe_unpin(void *data, unsigned long pfn, unsigned int count,
-				 bool longterm, unsigned long ip)
+static void pintrack_probe_unpin(void *data, unsigned long pfn,
+				 unsigned int count, bool longterm,
+				 unsigned long ip)
 {
 	pintrack_probe_page(data, 'u', pfn, count, longterm, ip);
 }
@@ -1647,17 +1709,21 @@ static void pintrack_unregister_probes(void *data)
  */
 static void pintrack_test_events(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 2,
+						 PROT_READ | PROT_WRITE);
 	struct pintrack_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	unsigned long pfn0, pfn1;
-	int i;
+	int i, ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin(pintrack_probe_pin, e), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_unpin(pintrack_probe_unpin, e), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(pintrack_probe_misuse, e), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_unregister_probes,
-							e), 0);
+	ret = register_trace_mm_gup_pin(pintrack_probe_pin, e);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = register_trace_mm_gup_unpin(pintrack_probe_unpin, e);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = register_trace_mm_gup_pin_misuse(pintrack_probe_misuse, e);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = kunit_add_action_or_reset(test, pintrack_unregister_probes, e);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 
 	pintrack_pin_fast(test, 2, FOLL_WRITE | FOLL_LONGTERM);
 	pfn0 = page_to_pfn(t->pages[0]);
@@ -1698,15 +1764,18 @@ static void pintrack_test_events(struct kunit *test)
 /* A provoked misuse appears as a misuse event. */
 static void pintrack_test_misuse_event(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 1, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 1,
+						 PROT_READ | PROT_WRITE);
 	struct pintrack_events *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	pintrack_pin_fast(test, 1, FOLL_WRITE);
 	unpin_user_page(t->pages[0]);
-	KUNIT_ASSERT_EQ(test, register_trace_mm_gup_pin_misuse(pintrack_probe_misuse, e), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pintrack_unregister_misuse,
-							e), 0);
+	ret = register_trace_mm_gup_pin_misuse(pintrack_probe_misuse, e);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = kunit_add_action_or_reset(test, pintrack_unregister_misuse, e);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	pintrack_expect_reports(test);
 	gup_unpin_track_pages(t->pages, 1);
 	pintrack_check_reports(test, 1);
@@ -1733,7 +1802,8 @@ static void pintrack_test_misuse_event(struct kunit *test)
 
 static void pintrack_test_stats(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 3, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 3,
+						 PROT_READ | PROT_WRITE);
 	long pinned = pintrack_stat(test, "pinned_pages");
 
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "enabled"), 1);
@@ -1751,7 +1821,7 @@ static void pintrack_test_stats(struct kunit *test)
 static void pintrack_test_verify_clean(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, PINTRACK_TEST_PAGES,
-				       PROT_READ | PROT_WRITE);
+						 PROT_READ | PROT_WRITE);
 	char *out;
 
 	pintrack_pin_fast(test, PINTRACK_TEST_PAGES, FOLL_WRITE);
@@ -1788,7 +1858,8 @@ static void pintrack_test_verify_mismatch(struct kunit *test)
 
 static void pintrack_test_pinned_entry(struct kunit *test)
 {
-	struct pintrack_test *t = pintrack_setup(test, 2, PROT_READ | PROT_WRITE);
+	struct pintrack_test *t = pintrack_setup(test, 2,
+						 PROT_READ | PROT_WRITE);
 	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	char want[64];
 
