@@ -321,7 +321,7 @@ static __always_inline void pintrack_count(const struct pintrack_delta *d,
 /* The end of a hook call: the counters, then what its slow paths left. */
 static __always_inline void pintrack_finish(const struct pintrack_delta *d,
 					    const struct pintrack_out *out,
-				       enum pintrack_event ev)
+					    enum pintrack_event ev)
 {
 	pintrack_count(d, ev);
 	if (unlikely(out->pending))
@@ -367,7 +367,7 @@ static DEFINE_STATIC_KEY_FALSE(pintrack_stacks_key);
  */
 static __always_inline bool pintrack_pin_fast(struct pintrack_delta *d,
 					      struct pintrack_page *gp, u32 now,
-					 u32 longterm)
+					      u32 longterm)
 {
 	u32 state = gp->state;
 
@@ -383,8 +383,8 @@ static __always_inline bool pintrack_pin_fast(struct pintrack_delta *d,
 /* Add one pin to @gp, the page at @pfn: the full path. */
 static __always_inline void pintrack_pin_one(struct pintrack_delta *d,
 					     struct pintrack_out *out,
-					struct pintrack_page *gp, unsigned long pfn,
-					const struct pintrack_ctx *ctx)
+					     struct pintrack_page *gp, unsigned long pfn,
+					     const struct pintrack_ctx *ctx)
 {
 	if (unlikely(!pintrack_pin_fast(d, gp, ctx->now, ctx->longterm))) {
 		pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
@@ -451,7 +451,7 @@ static __always_inline bool pintrack_refs_dropped(struct page *page, u32 count)
  */
 static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
 						struct pintrack_page *gp,
-					   struct page *page, bool check_refs)
+						struct page *page, bool check_refs)
 {
 	u32 state = gp->state;
 	u32 count = state & PINTRACK_COUNT_MASK;
@@ -484,8 +484,8 @@ static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
  */
 static __always_inline void pintrack_unpin(struct pintrack_delta *d, struct pintrack_out *out,
 					   struct pintrack_page *gp, struct page *page,
-				      unsigned long pfn, u32 refs,
-				      enum gup_pin_misuse what, unsigned long ip)
+					   unsigned long pfn, u32 refs,
+					   enum gup_pin_misuse what, unsigned long ip)
 {
 	u32 state = gp->state;
 	u32 count = state & PINTRACK_COUNT_MASK;
@@ -505,8 +505,8 @@ static __always_inline void pintrack_unpin(struct pintrack_delta *d, struct pint
 
 static __always_inline void pintrack_apply(struct pintrack_delta *d, struct pintrack_out *out,
 					   struct pintrack_page *gp, struct page *page,
-				      unsigned long pfn, enum pintrack_op op,
-				      const struct pintrack_ctx *ctx)
+					   unsigned long pfn, enum pintrack_op op,
+					   const struct pintrack_ctx *ctx)
 {
 	if (op == PINTRACK_OP_PIN)
 		pintrack_pin_one(d, out, gp, pfn, ctx);
@@ -515,32 +515,22 @@ static __always_inline void pintrack_apply(struct pintrack_delta *d, struct pint
 			       ctx->ip);
 }
 
-/*
- * The full path for one page that the fast path turned down. The context
- * comes in registers, so that the hot paths need not keep it in memory.
- */
-static noinline struct pintrack_delta pintrack_page_slow(struct pintrack_out *out,
-							 struct pintrack_page *gp,
-					       unsigned long pfn,
-					       enum pintrack_op op,
-					       unsigned long ip,
-					       u64 now_longterm)
+/* The full path for one page that the fast path turned down. */
+static noinline struct pintrack_delta
+pintrack_page_slow(struct pintrack_out *out, struct pintrack_page *gp,
+		   unsigned long pfn, enum pintrack_op op,
+		   const struct pintrack_ctx *ctx)
 {
-	struct pintrack_ctx ctx = {
-		.ip = ip,
-		.now = lower_32_bits(now_longterm),
-		.longterm = upper_32_bits(now_longterm),
-	};
 	struct pintrack_delta d = { };
 
-	pintrack_apply(&d, out, gp, pfn_to_page(pfn), pfn, op, &ctx);
+	pintrack_apply(&d, out, gp, pfn_to_page(pfn), pfn, op, ctx);
 	return d;
 }
 
 /* Do the @n pages from @page all lie in one large folio? */
 static __always_inline bool pintrack_in_large_folio(struct page *page,
 						    unsigned long pfn,
-					       unsigned long n)
+						    unsigned long n)
 {
 	struct folio *folio = page_folio(page);
 
@@ -555,11 +545,11 @@ static __always_inline bool pintrack_in_large_folio(struct page *page,
  */
 static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
 					      struct pintrack_out *out,
-					 struct pintrack_page *gp, struct page *page,
-					 unsigned long pfn, unsigned long n,
-					 enum pintrack_op op,
-					 const struct pintrack_ctx *ctx,
-					 u32 longterm, bool check_refs)
+					      struct pintrack_page *gp, struct page *page,
+					      unsigned long pfn, unsigned long n,
+					      enum pintrack_op op,
+					      const struct pintrack_ctx *ctx,
+					      u32 longterm, bool check_refs)
 {
 	const unsigned long stride = page_ext_size;
 	struct pintrack_page *e = gp, *end = (void *)gp + n * stride;
@@ -578,9 +568,8 @@ static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
 			unsigned long k = ((void *)e - (void *)gp) / stride;
 
 			d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
-			pintrack_delta_add(d, pintrack_page_slow(out, e, pfn + k, op,
-								 ctx->ip,
-						       (u64)longterm << 32 | now));
+			pintrack_delta_add(d, pintrack_page_slow(out, e, pfn + k,
+								 op, ctx));
 		}
 		e = (void *)e + stride;
 		if (check_refs)
@@ -595,9 +584,9 @@ static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
  */
 static __always_inline void pintrack_run(struct pintrack_delta *d, struct pintrack_out *out,
 					 struct pintrack_page *gp, struct page *page,
-				    unsigned long pfn, unsigned long n,
-				    enum pintrack_op op, const struct pintrack_ctx *ctx,
-				    bool full)
+					 unsigned long pfn, unsigned long n,
+					 enum pintrack_op op, const struct pintrack_ctx *ctx,
+					 bool full)
 {
 	const unsigned long stride = page_ext_size;
 	unsigned long k;
@@ -618,33 +607,16 @@ static __always_inline void pintrack_run(struct pintrack_delta *d, struct pintra
 	}
 }
 
-/* Can @page (at @pfn) join the run of chunk @chunk that began at @first? */
-static __always_inline bool pintrack_same_chunk(struct page *page, unsigned long pfn,
-						struct page *first, unsigned long chunk)
-{
-	if (pfn >> PINTRACK_CHUNK_ORDER != chunk)
-		return false;
-#ifndef CONFIG_SPARSEMEM
-	/* FLATMEM keeps one page_ext array per node. */
-	if (page_to_nid(page) != page_to_nid(first))
-		return false;
-#endif
-	return true;
-}
-
 /*
  * Index in a pages array up to which the entries that follow entry @i (the
  * page at @pfn) one page after the other stay in its chunk, at most @end.
- * With FLATMEM the page_ext array is per node, and a node may end within a
- * chunk: only @i.
  */
 static __always_inline unsigned long pintrack_run_limit(unsigned long i,
 							unsigned long end,
-						   unsigned long pfn)
+							unsigned long pfn)
 {
-	if (!IS_ENABLED(CONFIG_SPARSEMEM))
-		return i + 1;
-	return min(end, i + PINTRACK_CHUNK_PAGES - (pfn & (PINTRACK_CHUNK_PAGES - 1)));
+	return min(end, i + PINTRACK_CHUNK_PAGES -
+			(pfn & (PINTRACK_CHUNK_PAGES - 1)));
 }
 
 /*
@@ -653,8 +625,8 @@ static __always_inline unsigned long pintrack_run_limit(unsigned long i,
  */
 static __always_inline void pintrack_step(struct pintrack_delta *d, struct pintrack_out *out,
 					  struct pintrack_page *gp, struct page *page,
-				     enum pintrack_op op, const struct pintrack_ctx *ctx,
-				     u32 longterm, bool full)
+					  enum pintrack_op op, const struct pintrack_ctx *ctx,
+					  u32 longterm, bool full)
 {
 	bool done;
 
@@ -669,9 +641,9 @@ static __always_inline void pintrack_step(struct pintrack_delta *d, struct pintr
 	if (unlikely(!done)) {
 		/* The walk counted the pin as done: the slow path counts it. */
 		d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
-		pintrack_delta_add(d, pintrack_page_slow(out, gp, page_to_pfn(page), op,
-							 ctx->ip,
-					       (u64)longterm << 32 | ctx->now));
+		pintrack_delta_add(d, pintrack_page_slow(out, gp,
+							 page_to_pfn(page), op,
+							 ctx));
 	}
 }
 
@@ -684,21 +656,19 @@ static __always_inline void pintrack_step(struct pintrack_delta *d, struct pintr
  */
 static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 						struct pintrack_out *out,
-					   struct page **pages,
-					   unsigned long npages, enum pintrack_op op,
-					   const struct pintrack_ctx *ctx,
-					   u32 longterm, bool full)
+						struct page **pages,
+						unsigned long npages, enum pintrack_op op,
+						const struct pintrack_ctx *ctx,
+						u32 longterm, bool full)
 {
-	const unsigned long stride = page_ext_size;
 	/* Each entry counts as one pin, until it is skipped. */
 	const int one = full ? 0 : op == PINTRACK_OP_PIN ? 1 : -1;
 	unsigned long i = 0;
 
 	d->pins += one * (int)npages;
 	while (i < npages) {
-		struct page *first = pages[i], *page = first, *next;
-		unsigned long pfn, chunk, origin, end, limit, flags;
-		struct page_ext *page_ext;
+		struct page *page = pages[i], *next;
+		unsigned long pfn, chunk, end, limit, flags;
 		struct pintrack_page *gp;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
@@ -715,15 +685,16 @@ static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 		}
 		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		if (unlikely(!pintrack_page_ext_get(page, pfn, &page_ext))) {
+		rcu_read_lock();
+		gp = pintrack_lookup(pfn);
+		if (unlikely(!gp)) {
+			rcu_read_unlock();
 			spin_unlock_irqrestore(lock, flags);
 			d->pins -= one;
 			i++;
 			continue;
 		}
-		gp = pintrack_page(page_ext);
 		chunk = pfn >> PINTRACK_CHUNK_ORDER;
-		origin = (unsigned long)gp - pfn * stride;
 		end = min(npages, i + PINTRACK_RUN_MAX);
 		limit = pintrack_run_limit(i, end, pfn);
 		for (;;) {
@@ -737,7 +708,7 @@ static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 			 */
 			while (pp < pages + limit && *pp == page + 1 &&
 			       likely(!is_zero_pfn(pfn + 1))) {
-				gp = (void *)gp + stride;
+				gp = pintrack_next(gp);
 				page++;
 				pfn++;
 				pp++;
@@ -750,14 +721,15 @@ static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 			if (!next)
 				break;
 			pfn = page_to_pfn(next);
-			if (!pintrack_same_chunk(next, pfn, first, chunk) ||
+			if (pfn >> PINTRACK_CHUNK_ORDER != chunk ||
 			    unlikely(is_zero_pfn(pfn)))
 				break;
-			gp = (struct pintrack_page *)(origin + pfn * stride);
+			/* In the same section as the run's first page. */
+			gp = pintrack_lookup(pfn);
 			page = next;
 			limit = pintrack_run_limit(i, end, pfn);
 		}
-		pintrack_page_ext_put(page_ext);
+		rcu_read_unlock();
 		spin_unlock_irqrestore(lock, flags);
 	}
 }
@@ -765,24 +737,24 @@ static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 /* Drop one pin from each of the @npages pages from @pfn on. */
 static __always_inline void pintrack_walk_range(struct pintrack_delta *d,
 						struct pintrack_out *out,
-					   unsigned long pfn,
-					   unsigned long npages,
-					   const struct pintrack_ctx *ctx, bool full)
+						unsigned long pfn,
+						unsigned long npages,
+						const struct pintrack_ctx *ctx, bool full)
 {
 	while (npages) {
 		unsigned long len = pintrack_chunk_len(pfn, npages);
-		struct page *page = pfn_to_page(pfn);
-		struct page_ext *page_ext;
 		spinlock_t *lock;	/* the bucket lock of the chunk */
+		struct pintrack_page *gp;
 		unsigned long flags;
 
 		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
-		if (likely(pintrack_page_ext_get(page, pfn, &page_ext))) {
-			pintrack_run(d, out, pintrack_page(page_ext), page, pfn, len,
+		rcu_read_lock();
+		gp = pintrack_lookup(pfn);
+		if (likely(gp))
+			pintrack_run(d, out, gp, pfn_to_page(pfn), pfn, len,
 				     PINTRACK_OP_UNPIN, ctx, full);
-			pintrack_page_ext_put(page_ext);
-		}
+		rcu_read_unlock();
 		spin_unlock_irqrestore(lock, flags);
 		pfn += len;
 		npages -= len;
@@ -796,23 +768,24 @@ static __always_inline void pintrack_walk_range(struct pintrack_delta *d,
  */
 static __always_inline bool pintrack_one_fast(struct pintrack_delta *d,
 					      struct page *page, unsigned long pfn,
-					 enum pintrack_op op, u32 longterm)
+					      enum pintrack_op op, u32 longterm)
 {
 	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of @pfn */
-	struct page_ext *page_ext;
+	struct pintrack_page *gp;
 	unsigned long flags;
 	bool done = true;
 
 	spin_lock_irqsave(lock, flags);
-	if (likely(pintrack_page_ext_get(page, pfn, &page_ext))) {
+	rcu_read_lock();
+	gp = pintrack_lookup(pfn);
+	if (likely(gp)) {
 		if (op == PINTRACK_OP_PIN)
-			done = pintrack_pin_fast(d, pintrack_page(page_ext), pintrack_now(),
-						 longterm);
+			done = pintrack_pin_fast(d, gp, pintrack_now(), longterm);
 		else
-			done = pintrack_unpin_fast(d, pintrack_page(page_ext), page, true);
+			done = pintrack_unpin_fast(d, gp, page, true);
 		d->pins = op == PINTRACK_OP_PIN ? 1 : -1;
-		pintrack_page_ext_put(page_ext);
 	}
+	rcu_read_unlock();
 	spin_unlock_irqrestore(lock, flags);
 	return done;
 }
@@ -820,7 +793,7 @@ static __always_inline bool pintrack_one_fast(struct pintrack_delta *d,
 /* The context of a pin call made now with @gup_flags from @ip. */
 static __always_inline void pintrack_ctx_init(struct pintrack_ctx *ctx,
 					      unsigned int gup_flags,
-					 unsigned long ip)
+					      unsigned long ip)
 {
 	ctx->ip = ip;
 	ctx->now = pintrack_now();
@@ -839,7 +812,7 @@ static __always_inline void pintrack_ctx_init(struct pintrack_ctx *ctx,
  */
 static noinline void pintrack_pin_walk(struct page **pages, unsigned long npages,
 				       unsigned int gup_flags, unsigned long ip,
-				  bool full, depot_stack_handle_t stack)
+				       bool full, depot_stack_handle_t stack)
 {
 	struct pintrack_delta d = { };
 	struct pintrack_out out;
@@ -866,8 +839,8 @@ static noinline void pintrack_pin_walk(struct page **pages, unsigned long npages
 
 static __always_inline void pintrack_pin_pages(struct page **pages,
 					       unsigned long npages,
-					  unsigned int gup_flags,
-					  unsigned long ip)
+					       unsigned int gup_flags,
+					       unsigned long ip)
 {
 	struct pintrack_delta d = { };
 	struct page *page;
@@ -895,7 +868,7 @@ static __always_inline void pintrack_pin_pages(struct page **pages,
 		return;
 	if (unlikely(!pintrack_one_fast(&d, page, pfn, PINTRACK_OP_PIN,
 					gup_flags & FOLL_LONGTERM ?
-				   PINTRACK_LONGTERM : 0))) {
+					PINTRACK_LONGTERM : 0))) {
 		pintrack_pin_walk(pages, 1, gup_flags, ip, true, 0);
 		return;
 	}
@@ -952,7 +925,7 @@ void __gup_pin_track_added(struct page *page)
  */
 static noinline void pintrack_unpin_walk(struct page **pages, unsigned long npages,
 					 unsigned long pfn, unsigned long ip,
-				    bool full)
+					 bool full)
 {
 	struct pintrack_ctx ctx = { .ip = ip };
 	struct pintrack_delta d = { };
@@ -978,7 +951,7 @@ static noinline void pintrack_unpin_walk(struct page **pages, unsigned long npag
 /* Drop one pin from @page (at @pfn), the one page of an unpin call. */
 static __always_inline void pintrack_unpin_one(struct page **pages,
 					       struct page *page, unsigned long pfn,
-					  unsigned long ip)
+					       unsigned long ip)
 {
 	struct pintrack_delta d = { };
 
@@ -1036,11 +1009,10 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
 static void pintrack_unpin_folio(struct folio *folio, unsigned long refs,
 				 unsigned long ip)
 {
-	struct page *page = &folio->page;
 	unsigned long pfn = folio_pfn(folio);
-	struct page_ext *page_ext;
 	struct pintrack_out out __uninitialized;
 	struct pintrack_delta d = { };
+	struct pintrack_page *gp;
 	unsigned long flags;
 	spinlock_t *lock;	/* the bucket lock of the first page */
 
@@ -1049,12 +1021,13 @@ static void pintrack_unpin_folio(struct folio *folio, unsigned long refs,
 	out.pending = 0;
 	lock = pintrack_lock(pfn);
 	spin_lock_irqsave(lock, flags);
-	if (pintrack_page_ext_get(page, pfn, &page_ext)) {
-		pintrack_unpin(&d, &out, pintrack_page(page_ext), page, pfn,
+	rcu_read_lock();
+	gp = pintrack_lookup(pfn);
+	if (gp)
+		pintrack_unpin(&d, &out, gp, &folio->page, pfn,
 			       min_t(unsigned long, refs, PINTRACK_COUNT_MASK),
-			  GUP_PIN_MISUSE_FOLIO, ip);
-		pintrack_page_ext_put(page_ext);
-	}
+			       GUP_PIN_MISUSE_FOLIO, ip);
+	rcu_read_unlock();
 	spin_unlock_irqrestore(lock, flags);
 	pintrack_finish(&d, &out, PINTRACK_EV_UNPIN);
 }
@@ -1096,56 +1069,56 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 	}
 }
 
-/* Drop the pins of the @len pages of a chunk from @pfn being freed. */
-static noinline void pintrack_free_pinned(unsigned long pfn, unsigned long len,
-					  unsigned long origin)
+/*
+ * Drop the pins of the @nr pages from @pfn being freed, chunk by chunk. The
+ * caller is in an RCU read-side section.
+ */
+static noinline void pintrack_free_pinned(unsigned long pfn, unsigned long nr)
 {
 	struct pintrack_delta d = { };
 	struct pintrack_out out;
-	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of the chunk */
-	unsigned long i, flags;
 
 	out.pending = 0;
-	spin_lock_irqsave(lock, flags);
-	for (i = 0; i < len; i++) {
-		struct pintrack_page *gp = pintrack_entry(origin, pfn + i);
-		u32 count = gp->state & PINTRACK_COUNT_MASK;
+	while (nr) {
+		unsigned long len = pintrack_chunk_len(pfn, nr);
+		spinlock_t *lock = pintrack_lock(pfn);	/* the chunk's lock */
+		struct page_ext_iter iter;
+		struct page_ext *page_ext;
+		unsigned long flags;
 
-		if (count) {
-			pintrack_misuse(&out, gp, pfn + i, GUP_PIN_MISUSE_FREED);
-			pintrack_drop(&d, gp, pfn + i, count, true);
+		spin_lock_irqsave(lock, flags);
+		for_each_page_ext(pfn_to_page(pfn), len, page_ext, iter) {
+			struct pintrack_page *gp = pintrack_page(page_ext);
+			u32 count = gp->state & PINTRACK_COUNT_MASK;
+
+			if (count) {
+				pintrack_misuse(&out, gp, pfn + iter.index,
+						GUP_PIN_MISUSE_FREED);
+				pintrack_drop(&d, gp, pfn + iter.index, count,
+					      true);
+			}
+			WRITE_ONCE(gp->state, 0);
 		}
-		WRITE_ONCE(gp->state, 0);
+		spin_unlock_irqrestore(lock, flags);
+		pfn += len;
+		nr -= len;
 	}
-	spin_unlock_irqrestore(lock, flags);
 	pintrack_finish(&d, &out, PINTRACK_EV_FREE);
 }
 
-/* Check the 2^@order pages from @page being freed, chunk by chunk. */
+/* Check the 2^@order pages from @page being freed. */
 static noinline void pintrack_free_check(struct page *page, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page);
-	unsigned long nr = 1UL << order;
+	struct page_ext_iter iter;
+	struct page_ext *page_ext;
 
 	rcu_read_lock();
-	while (nr) {
-		unsigned long len = pintrack_chunk_len(pfn, nr);
-		struct page_ext *page_ext;
-		unsigned long origin, i;
-
-		if (pintrack_page_ext_get(pfn_to_page(pfn), pfn, &page_ext)) {
-			origin = pintrack_origin(page_ext, pfn);
-			/* Nobody pins a page whose refcount is zero: look unlocked. */
-			for (i = 0; i < len; i++) {
-				if (unlikely(READ_ONCE(pintrack_entry(origin, pfn + i)->state))) {
-					pintrack_free_pinned(pfn, len, origin);
-					break;
-				}
-			}
-			pintrack_page_ext_put(page_ext);
+	/* Nobody pins a page whose refcount is zero: look unlocked. */
+	for_each_page_ext(page, 1UL << order, page_ext, iter) {
+		if (unlikely(READ_ONCE(pintrack_page(page_ext)->state))) {
+			pintrack_free_pinned(iter.start_pfn, 1UL << order);
+			break;
 		}
-		pfn += len;
-		nr -= len;
 	}
 	rcu_read_unlock();
 }
@@ -1165,17 +1138,15 @@ static noinline void pintrack_free_check(struct page *page, unsigned int order)
  */
 void __gup_pin_track_free(struct page *page, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page);
-	struct page_ext *page_ext;
+	struct pintrack_page *gp;
 	u32 state = 0;
 
 	if (order)
 		goto check;
 	rcu_read_lock();
-	if (pintrack_page_ext_get(page, pfn, &page_ext)) {
-		state = READ_ONCE(pintrack_page(page_ext)->state);
-		pintrack_page_ext_put(page_ext);
-	}
+	gp = pintrack_lookup(page_to_pfn(page));
+	if (gp)
+		state = READ_ONCE(gp->state);
 	rcu_read_unlock();
 	if (likely(!state))
 		return;

@@ -49,28 +49,13 @@ static bool pintrack_find(unsigned long *pfn, unsigned long end,
 	unsigned long p = *pfn;
 
 	while (p < end) {
-		unsigned long len = pintrack_chunk_len(p, end - p);
-		struct page_ext *page_ext;
-		unsigned long origin, i;
-		struct page *page;
+		unsigned long next = p + pintrack_chunk_len(p, end - p);
 
-		page = pfn_to_online_page(p);
-		page_ext = page ? page_ext_get(page) : NULL;
-		if (!page_ext) {
-			p += len;
-			continue;
+		p = pintrack_find_pinned(p, next, snap);
+		if (p < next) {
+			*pfn = p;
+			return true;
 		}
-		origin = pintrack_origin(page_ext, p);
-		for (i = 0; i < len; i++) {
-			pintrack_read(pintrack_entry(origin, p + i), snap);
-			if (snap->state & PINTRACK_COUNT_MASK) {
-				page_ext_put(page_ext);
-				*pfn = p + i;
-				return true;
-			}
-		}
-		page_ext_put(page_ext);
-		p += len;
 		cond_resched();
 	}
 	return false;
@@ -400,25 +385,14 @@ DEFINE_DEBUGFS_ATTRIBUTE(pintrack_stale_secs_fops, pintrack_stale_secs_get,
 /* Sum of the tracked counts of the pages of @folio. */
 static unsigned long pintrack_folio_sum(struct folio *folio)
 {
-	unsigned long pfn = folio_pfn(folio);
-	unsigned long end = pfn + folio_nr_pages(folio);
+	struct page_ext_iter iter;
+	struct page_ext *page_ext;
 	unsigned long sum = 0;
 
-	while (pfn < end) {
-		unsigned long nr = pintrack_chunk_len(pfn, end - pfn);
-		struct page_ext *page_ext;
-		unsigned long origin, i;
-
-		page_ext = page_ext_get(pfn_to_page(pfn));
-		if (page_ext) {
-			origin = pintrack_origin(page_ext, pfn);
-			for (i = 0; i < nr; i++)
-				sum += READ_ONCE(pintrack_entry(origin, pfn + i)->state) &
-				       PINTRACK_COUNT_MASK;
-			page_ext_put(page_ext);
-		}
-		pfn += nr;
-	}
+	rcu_read_lock();
+	for_each_page_ext(&folio->page, folio_nr_pages(folio), page_ext, iter)
+		sum += pintrack_pins(READ_ONCE(pintrack_page(page_ext)->state));
+	rcu_read_unlock();
 	return sum;
 }
 
@@ -537,34 +511,38 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
 
 	while (len) {
 		unsigned long n = min(len, 64UL);
+		struct page_ext_iter iter;
 		struct page_ext *page_ext;
-		unsigned long origin;
 		struct page *page;
 
 		/* Look under get_online_mems(); re-check folios without it. */
 		get_online_mems();
 		page = pfn_to_online_page(pfn);
-		page_ext = page ? page_ext_get(page) : NULL;
-		if (!page_ext) {
+		if (!page) {
 			put_online_mems();
 			return;
 		}
-		origin = pintrack_origin(page_ext, pfn);
-		for (i = 0; i < n && nr_heads < ARRAY_SIZE(heads); i++) {
-			u32 state = READ_ONCE(pintrack_entry(origin, pfn + i)->state);
-			u32 count = state & PINTRACK_COUNT_MASK;
+		i = 0;
+		rcu_read_lock();
+		for_each_page_ext(page, n, page_ext, iter) {
+			u32 state = READ_ONCE(pintrack_page(page_ext)->state);
+			u32 count = pintrack_pins(state);
 			bool dma_pinned = state & PINTRACK_DMA_PINNED;
 
+			i = iter.index + 1;
 			v->checked++;
 			if (!count != !dma_pinned)
 				pintrack_mismatch(v, "pfn 0x%lx: pins %u but DmaPinned %d\n",
-						  pfn + i, count, dma_pinned);
-			page = pfn_to_page(pfn + i);
-			if (count || PageHead(page))
-				heads[nr_heads++] = pfn + i;
+						  pfn + iter.index, count, dma_pinned);
+			if (count || PageHead(pfn_to_page(pfn + iter.index)))
+				heads[nr_heads++] = pfn + iter.index;
+			if (nr_heads == ARRAY_SIZE(heads))
+				break;
 		}
-		page_ext_put(page_ext);
+		rcu_read_unlock();
 		put_online_mems();
+		if (!i)
+			return;
 		for (h = 0; h < nr_heads; h++)
 			pintrack_verify_folio(v, heads[h]);
 		nr_heads = 0;

@@ -94,72 +94,45 @@ static inline struct pintrack_page *pintrack_page(struct page_ext *page_ext)
 }
 
 /*
- * Pages are locked, looked up and walked in naturally aligned chunks of
- * 2^PINTRACK_CHUNK_ORDER pages (2 MiB with 4 KiB pages). A chunk never crosses a
- * memory section, so its page_ext is one array.
+ * Pages are locked and walked in naturally aligned chunks of
+ * 2^PINTRACK_CHUNK_ORDER pages (2 MiB with 4 KiB pages). A chunk never
+ * crosses a memory section, so the entries of its pages follow each other
+ * (page_ext_next()): one page_ext_lookup() serves a run of them.
  */
 #ifdef CONFIG_SPARSEMEM
-#define PINTRACK_CHUNK_ORDER		min(9, PFN_SECTION_SHIFT)
+#define PINTRACK_CHUNK_ORDER	min(9, PFN_SECTION_SHIFT)
 #else
-#define PINTRACK_CHUNK_ORDER		9
+#define PINTRACK_CHUNK_ORDER	9
 #endif
-#define PINTRACK_CHUNK_PAGES		BIT(PINTRACK_CHUNK_ORDER)
+#define PINTRACK_CHUNK_PAGES	BIT(PINTRACK_CHUNK_ORDER)
 
 /* Number of pages from @pfn up to the end of its chunk, at most @nr. */
-static inline unsigned long pintrack_chunk_len(unsigned long pfn, unsigned long nr)
+static inline unsigned long pintrack_chunk_len(unsigned long pfn,
+					       unsigned long nr)
 {
 	return min(nr, PINTRACK_CHUNK_PAGES - (pfn & (PINTRACK_CHUNK_PAGES - 1)));
 }
 
 /*
- * The entry of a pfn is at origin + pfn * page_ext_size, where origin is
- * pintrack_origin() of the page_ext of any pfn of the same chunk: a chunk lies
- * within one memory section, whose page_ext is one array. (With FLATMEM the
- * array is per node; walks also stop where the node changes.)
+ * The entry of @pfn, NULL if it has no page_ext. The caller is in an RCU
+ * read-side section: mm/page_ext.c frees a section's page_ext only after
+ * synchronize_rcu().
  */
+static __always_inline struct pintrack_page *pintrack_lookup(unsigned long pfn)
+{
+	struct page_ext *page_ext = page_ext_lookup(pfn);
+
+	return page_ext ? pintrack_page(page_ext) : NULL;
+}
+
 /*
- * The page_ext of @page (at @pfn) for a caller in an RCU read-side section,
- * such as one that holds a bucket lock (interrupts off; PREEMPT_RT's
- * spinlocks take rcu_read_lock()): mm/page_ext.c frees a section's page_ext
- * only after synchronize_rcu(). With SPARSEMEM this is lookup_page_ext()
- * inline, saving the calls of page_ext_get() and page_ext_put() on the hot
- * paths. False if @page has no page_ext; else release *@page_extp with
- * pintrack_page_ext_put().
+ * The entry of the page after the one of @gp, which must lie in the same
+ * chunk: page_ext_next() of its page_ext.
  */
-static __always_inline bool pintrack_page_ext_get(struct page *page,
-						  unsigned long pfn,
-					     struct page_ext **page_extp)
+static __always_inline struct pintrack_page *
+pintrack_next(struct pintrack_page *gp)
 {
-#ifdef CONFIG_SPARSEMEM
-	struct page_ext *base = READ_ONCE(__pfn_to_section(pfn)->page_ext);
-
-	if (!base || ((unsigned long)base & PAGE_EXT_INVALID))
-		return false;
-	*page_extp = (void *)base + page_ext_size * pfn;
-	return true;
-#else
-	*page_extp = page_ext_get(page);
-	return *page_extp;
-#endif
-}
-
-static __always_inline void pintrack_page_ext_put(struct page_ext *page_ext)
-{
-#ifndef CONFIG_SPARSEMEM
-	page_ext_put(page_ext);
-#endif
-}
-
-static __always_inline struct pintrack_page *pintrack_entry(unsigned long origin,
-							    unsigned long pfn)
-{
-	return (struct pintrack_page *)(origin + pfn * page_ext_size);
-}
-
-static __always_inline unsigned long pintrack_origin(struct page_ext *page_ext,
-						     unsigned long pfn)
-{
-	return (unsigned long)pintrack_page(page_ext) - pfn * page_ext_size;
+	return (void *)gp + page_ext_size;
 }
 
 /*
@@ -309,6 +282,8 @@ int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
 		       const struct pintrack_snap *snap, u32 now, const char *who);
 void pintrack_log_stack(depot_stack_handle_t handle);
 void pintrack_seq_stack(struct seq_file *m, depot_stack_handle_t handle);
+unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
+				   struct pintrack_snap *snap);
 bool pintrack_kunit_count(const char *name);
 void pintrack_failure_released(unsigned long pfn, bool freed);
 int gup_pin_tracking_failures_init(void);

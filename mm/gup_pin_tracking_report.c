@@ -462,29 +462,38 @@ noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 	}
 }
 
-/* The first pinned pfn in [@pfn, @end), or @end. */
-static unsigned long pintrack_next_pinned(unsigned long pfn, unsigned long end)
+/**
+ * pintrack_find_pinned() - Find the first pinned page of a pfn range.
+ * @pfn: The first pfn to look at.
+ * @end: The pfn after the last one.
+ * @snap: Filled with the entry of the page found.
+ *
+ * Context: Any context; reads the entries without their locks.
+ * Return: The first pfn in [@pfn, @end) with a tracked pin, or @end.
+ */
+unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
+				   struct pintrack_snap *snap)
 {
 	while (pfn < end) {
-		unsigned long nr = pintrack_chunk_len(pfn, end - pfn);
+		unsigned long len = pintrack_chunk_len(pfn, end - pfn);
+		struct page *page = pfn_to_online_page(pfn);
+		struct page_ext_iter iter;
 		struct page_ext *page_ext;
-		unsigned long origin, i;
 
-		page_ext = page_ext_get(pfn_to_page(pfn));
-		if (!page_ext) {
-			pfn += nr;
+		if (!page) {
+			pfn += len;
 			continue;
 		}
-		origin = pintrack_origin(page_ext, pfn);
-		for (i = 0; i < nr; i++) {
-			if (READ_ONCE(pintrack_entry(origin, pfn + i)->state) &
-			    PINTRACK_COUNT_MASK) {
-				page_ext_put(page_ext);
-				return pfn + i;
+		rcu_read_lock();
+		for_each_page_ext(page, len, page_ext, iter) {
+			pintrack_read(pintrack_page(page_ext), snap);
+			if (pintrack_pins(snap->state)) {
+				rcu_read_unlock();
+				return pfn + iter.index;
 			}
 		}
-		page_ext_put(page_ext);
-		pfn += nr;
+		rcu_read_unlock();
+		pfn += len;
 	}
 	return end;
 }
@@ -492,8 +501,9 @@ static unsigned long pintrack_next_pinned(unsigned long pfn, unsigned long end)
 static bool pintrack_folio_pinned(struct folio *folio)
 {
 	unsigned long end = folio_pfn(folio) + folio_nr_pages(folio);
+	struct pintrack_snap snap;
 
-	return pintrack_next_pinned(folio_pfn(folio), end) < end;
+	return pintrack_find_pinned(folio_pfn(folio), end, &snap) < end;
 }
 
 /*
@@ -508,11 +518,12 @@ static void pintrack_folio_blocked(struct folio *folio,
 {
 	unsigned long pfn = folio_pfn(folio), end = pfn + folio_nr_pages(folio);
 	int refs = folio_ref_count(folio);
+	struct pintrack_snap snap;
 	bool pinned = false;
 	unsigned int nr;
 
 	for (nr = 0; nr < PINTRACK_FOLIO_RECORDS; nr++, pfn++) {
-		pfn = pintrack_next_pinned(pfn, end);
+		pfn = pintrack_find_pinned(pfn, end, &snap);
 		if (pfn == end)
 			break;
 		pinned |= gup_pin_tracking_blocked(pfn_to_page(pfn), refs,
@@ -766,15 +777,16 @@ static unsigned long pintrack_stale_chunk(unsigned long pfn, unsigned long len,
 					  u32 now, unsigned long limit)
 {
 	struct page *page = pfn_to_online_page(pfn);
-	struct page_ext *page_ext = page ? page_ext_get(page) : NULL;
-	unsigned long origin, i, flags, found = 0;
-	spinlock_t *lock;	/* the bucket lock of the chunk */
+	spinlock_t *lock = pintrack_lock(pfn);	/* the chunk's lock */
+	unsigned long flags, found = 0;
+	struct page_ext_iter iter;
+	struct page_ext *page_ext;
 
-	if (!page_ext)
+	if (!page)
 		return 0;
-	origin = pintrack_origin(page_ext, pfn);
-	for (i = 0; i < len; i++) {
-		struct pintrack_page *gp = pintrack_entry(origin, pfn + i);
+	rcu_read_lock();
+	for_each_page_ext(page, len, page_ext, iter) {
+		struct pintrack_page *gp = pintrack_page(page_ext);
 		struct pintrack_snap snap;
 		bool stale;
 
@@ -782,7 +794,6 @@ static unsigned long pintrack_stale_chunk(unsigned long pfn, unsigned long len,
 		if (!pintrack_is_stale(READ_ONCE(gp->state),
 				       READ_ONCE(gp->pinned_at), now, limit))
 			continue;
-		lock = pintrack_lock(pfn);
 		spin_lock_irqsave(lock, flags);
 		stale = pintrack_is_stale(gp->state, gp->pinned_at, now, limit);
 		if (stale) {
@@ -791,11 +802,11 @@ static unsigned long pintrack_stale_chunk(unsigned long pfn, unsigned long len,
 		}
 		spin_unlock_irqrestore(lock, flags);
 		if (stale) {
-			pintrack_stale_report(pfn + i, &snap);
+			pintrack_stale_report(pfn + iter.index, &snap);
 			found++;
 		}
 	}
-	page_ext_put(page_ext);
+	rcu_read_unlock();
 	return found;
 }
 

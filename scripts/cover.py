@@ -56,12 +56,13 @@ Benchmark (make bench: QEMU -icount, guest time = instructions, so the
 figures repeat exactly; wall clock beside is noisy):
 
 {table}
-The series: the tracker (page_ext state, locks, misuse reports and
-stacks, in one file as mm/page_table_check.c keeps its checks), then
-the hooks (GUP and direct-io, bio, io_uring, page and hugetlb free), the
-debugfs files, the dump_page() and migration reports, KUnit, the
-selftest, the gdb commands, the documentation, the config fragment and
-MAINTAINERS. Misuse detection
+The series: page_ext_lookup() and the page_ext iterators of Linux 6.16,
+the tracker with its MAINTAINERS entry (page_ext state, locks, misuse
+reports and stacks), then the hooks (GUP and direct-io, bio, io_uring,
+page and hugetlb free), the debugfs files, the dump_page() and migration
+reports, KUnit, the selftest, the gdb commands, the documentation and
+the config fragment; each patch that adds a file adds it to MAINTAINERS.
+Misuse detection
 and stacks are not split from the tracker: they live in the same update
 of the same word under the same lock, and a tracker without them would
 be dead code for one patch.
@@ -73,10 +74,10 @@ io_uring fixed buffers (several in one THP or hugetlb folio, released in
 every order), a readv sharing a THP page in flight, udmabuf, fork,
 munmap, gup_test, the trace events, a stress of all of them with memory
 blocks going offline, stale pins and the post-mortem gdb commands
-against debugfs. checkpatch --strict reports nothing but: "does MAINTAINERS
-need updating?" on the patches that add files (the MAINTAINERS entry
-comes last, once every file it lists exists), "spaces preferred
-around that '*'" on FIXTURE_DATA(gpt) *self in the selftest, which is
+against debugfs. checkpatch --strict reports nothing but: "Macro
+argument reuse" on for_each_page_ext() (mainline's, as every for_each
+macro), "spaces preferred
+around that '*'" on FIXTURE_DATA(pintrack) *self in the selftest, which is
 the kselftest harness's own macro (checkpatch reads it as a product),
 and "Lines should not end with a '('" / "Alignment should match open
 parenthesis" in include/trace/events/gup_pin_tracking.h, the layout of

@@ -48,7 +48,8 @@ step() {
 		"${G[@]}" commit -q -F -
 }
 
-step 0001-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
+step 0001-mm-page_ext-add-page_ext_lookup-and-an-iteration-API.patch ""
+step 0002-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
 	"include/linux/gup_pin_tracking.h mm/gup_pin_tracking.c \
 	 mm/gup_pin_tracking_report.c mm/gup_pin_tracking_internal.h \
 	 include/trace/events/gup_pin_tracking.h"
@@ -65,8 +66,9 @@ pinned and pin references dropped with put_page().
 
 Counts are updated under an array of irq-safe spinlocks hashed on the
 2 MiB chunk of the pfn. A hook call walks its pages in runs of entries
-of one chunk, so the pages of a THP or a bio segment cost one page_ext
-lookup and one lock acquisition; chunks never cross a memory section.
+of one chunk, so the pages of a THP or a bio segment cost one
+page_ext_lookup() and one lock acquisition; chunks never cross a memory
+section, so the entries of a run follow each other (page_ext_next()).
 Every release names the page it releases and takes the pin from that
 page only: a release that finds no pin there is reported with that
 page's own pinner, never hidden by borrowing another page's pin. The
@@ -90,28 +92,24 @@ which kept the flag and count in struct page under a zone lock.
 
 Signed-off-by: GUP Pin Tracking Team <gup-pin-tracking@example.org>
 MSG
-step 0002-mm-gup-count-FOLL_PIN-pins-in-the-pin-tracker.patch ""
-step 0003-block-name-the-released-pages-for-the-pin-tracker.patch ""
-step 0004-io_uring-rsrc-release-registered-buffer-pins-by-page.patch ""
-step 0005-mm-report-pages-and-hugetlb-folios-freed-while-pinned.patch ""
-step 0006-mm-gup_pin_tracking-add-the-debugfs-files.patch \
+step 0003-mm-gup-count-FOLL_PIN-pins-in-the-pin-tracker.patch ""
+step 0004-block-name-the-released-pages-for-the-pin-tracker.patch ""
+step 0005-io_uring-rsrc-release-registered-buffer-pins-by-page.patch ""
+step 0006-mm-report-pages-and-hugetlb-folios-freed-while-pinned.patch ""
+step 0007-mm-gup_pin_tracking-add-the-debugfs-files.patch \
 	"mm/gup_pin_tracking_debugfs.c"
-step 0007-mm-debug-print-tracked-pins-in-dump_page.patch ""
-step 0008-mm-name-the-pinned-pages-that-block-migration.patch ""
-step 0009-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
+step 0008-mm-debug-print-tracked-pins-in-dump_page.patch ""
+step 0009-mm-name-the-pinned-pages-that-block-migration.patch ""
+step 0010-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
-step 0010-selftests-mm-build-the-gup_pin_tracking-test.patch \
+step 0011-selftests-mm-build-the-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0011-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
+step 0012-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
 	"scripts/gdb/linux/gup_pin_tracking.py"
-step 0012-Documentation-mm-list-gup_pin_tracking.patch \
+step 0013-Documentation-mm-list-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
-step - "kernel/configs/gup_pin_tracking.config" \
-	"kernel/configs: add gup_pin_tracking.config" \
-"
-A fragment for debug kernels that want GUP pin tracking on from boot:
-make gup_pin_tracking.config on top of a distro's debug configuration."
-step 0013-MAINTAINERS-add-GUP-pin-tracking.patch ""
+step 0014-kernel-configs-add-gup_pin_tracking.config.patch \
+	"kernel/configs/gup_pin_tracking.config"
 
 rm -rf "$OUT"
 "${G[@]}" format-patch -q --cover-letter --base=base -o "$OUT" base..series
