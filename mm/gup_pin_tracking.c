@@ -94,15 +94,15 @@ static bool __init need_gup_pin_tracking(void)
 
 /*
  * The count of a page is updated under one of an array of spinlocks, chosen by
- * hashing the number of the naturally aligned chunk of 2^PINTRACK_CHUNK_ORDER pages
- * (2 MiB with 4 KiB pages) that holds the pfn. Hashing the chunk rather than
- * the pfn lets a run of consecutive pages (a PMD-mapped THP, the pages of one
- * folio in a pin array, a bio segment) be updated under one lock acquisition,
- * while different chunks still spread over all buckets. A chunk never crosses
- * a memory section, so it also needs only one page_ext lookup. The locks are
- * taken with interrupts off: fast GUP pins with them off and bio completion
- * unpins from interrupt context. They never nest; the failures record's lock
- * (gup_pin_tracking_report.c) nests inside one.
+ * hashing the number of the naturally aligned chunk of 2^PINTRACK_CHUNK_ORDER
+ * pages (2 MiB with 4 KiB pages) that holds the pfn. Hashing the chunk rather
+ * than the pfn lets a run of consecutive pages (a PMD-mapped THP, the pages of
+ * one folio in a pin array, a bio segment) be updated under one lock
+ * acquisition, while different chunks still spread over all buckets. A chunk
+ * never crosses a memory section, so it also needs only one page_ext lookup.
+ * The locks are taken with interrupts off: fast GUP pins with them off and bio
+ * completion unpins from interrupt context. They never nest; the failures
+ * record's lock (gup_pin_tracking_report.c) nests inside one.
  */
 #define PINTRACK_MIN_LOCKS		16U
 #define PINTRACK_MAX_LOCKS		4096U
@@ -114,11 +114,11 @@ unsigned int pintrack_lock_shift __read_mostly;
 /* === Counters ============================================================ */
 
 const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS] = {
-	[PINTRACK_PINNED_PAGES]	= "pinned_pages",
-	[PINTRACK_PINS]		= "pins",
+	[PINTRACK_PINNED_PAGES]		= "pinned_pages",
+	[PINTRACK_PINS]			= "pins",
 	[PINTRACK_LONGTERM_PAGES]	= "longterm_pinned_pages",
-	[PINTRACK_PINS_TOTAL]	= "pins_total",
-	[PINTRACK_UNPINS_TOTAL]	= "unpins_total",
+	[PINTRACK_PINS_TOTAL]		= "pins_total",
+	[PINTRACK_UNPINS_TOTAL]		= "unpins_total",
 	[PINTRACK_ERRORS]		= "errors",
 	[PINTRACK_STALE_REPORTS]	= "stale_reports",
 	[PINTRACK_MIGRATE_PINNED]	= "migrate_failures_pinned",
@@ -126,7 +126,8 @@ const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS] = {
 	[PINTRACK_FAILURES_DROPPED]	= "failures_dropped",
 };
 
-static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) == PINTRACK_NR_COUNTERS);
+static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) ==
+	      PINTRACK_NR_COUNTERS);
 
 static DEFINE_PER_CPU(long, pintrack_counters[PINTRACK_NR_COUNTERS]);
 
@@ -196,8 +197,8 @@ static __always_inline void pintrack_delta_add(struct pintrack_delta *d,
  * What the slow paths of a hook call leave for after its locks are
  * dropped; the hot paths only clear and test @pending.
  */
-#define PINTRACK_OUT_ERRORS		BIT(0)	/* @errors is set */
-#define PINTRACK_OUT_REPORT		BIT(1)	/* @what, @pfn, @stack: report them */
+#define PINTRACK_OUT_ERRORS	BIT(0)	/* @errors is set */
+#define PINTRACK_OUT_REPORT	BIT(1)	/* @what, @pfn, @stack: report them */
 
 struct pintrack_out {
 	unsigned int pending;
@@ -209,9 +210,9 @@ struct pintrack_out {
 
 /* What a hook call did, for the pins_total and unpins_total counters. */
 enum pintrack_event {
-	PINTRACK_EV_PIN,		/* every pin added counts in pins_total */
-	PINTRACK_EV_UNPIN,		/* every pin dropped counts in unpins_total */
-	PINTRACK_EV_FREE,		/* pins dropped by a free are not unpins */
+	PINTRACK_EV_PIN,	/* every pin added counts in pins_total */
+	PINTRACK_EV_UNPIN,	/* every pin dropped counts in unpins_total */
+	PINTRACK_EV_FREE,	/* pins dropped by a free are not unpins */
 };
 
 /* === Stacks =============================================================== */
@@ -248,7 +249,8 @@ static noinline depot_stack_handle_t pintrack_save_stack(gfp_t gfp)
  */
 static u32 pintrack_pinner(void)
 {
-	return pintrack_tgid(current->tgid) | pintrack_birth(current) << PINTRACK_TGID_BITS;
+	return pintrack_tgid(current->tgid) |
+	       pintrack_birth(current) << PINTRACK_TGID_BITS;
 }
 
 /* === Reports ============================================================== */
@@ -277,8 +279,10 @@ static noinline void pintrack_report(const struct pintrack_out *out)
  * Record a misuse of @gp (under its bucket lock). Only the first misuse of a
  * page is printed; every one is counted.
  */
-static noinline void pintrack_misuse(struct pintrack_out *out, struct pintrack_page *gp,
-				     unsigned long pfn, enum gup_pin_misuse what)
+static noinline void pintrack_misuse(struct pintrack_out *out,
+				     struct pintrack_page *gp,
+				     unsigned long pfn,
+				     enum gup_pin_misuse what)
 {
 	trace_mm_gup_pin_misuse(pfn, what);
 	if (!(out->pending & PINTRACK_OUT_ERRORS)) {
@@ -348,8 +352,10 @@ static __always_inline void pintrack_finish(const struct pintrack_delta *d,
 struct pintrack_ctx {
 	unsigned long ip;		/* the hook's caller, for the events */
 	u32 now;			/* pins: pintrack_now() */
-	u32 longterm;			/* pins: PINTRACK_LONGTERM if FOLL_LONGTERM */
-	u32 tgid;			/* pins in stacks mode: pintrack_pinner() */
+	/* pins: PINTRACK_LONGTERM if FOLL_LONGTERM */
+	u32 longterm;
+	/* pins in stacks mode: pintrack_pinner() */
+	u32 tgid;
 	depot_stack_handle_t stack;	/* pins in stacks mode */
 };
 
@@ -383,7 +389,8 @@ static __always_inline bool pintrack_pin_fast(struct pintrack_delta *d,
 /* Add one pin to @gp, the page at @pfn: the full path. */
 static __always_inline void pintrack_pin_one(struct pintrack_delta *d,
 					     struct pintrack_out *out,
-					     struct pintrack_page *gp, unsigned long pfn,
+					     struct pintrack_page *gp,
+					     unsigned long pfn,
 					     const struct pintrack_ctx *ctx)
 {
 	if (unlikely(!pintrack_pin_fast(d, gp, ctx->now, ctx->longterm))) {
@@ -404,8 +411,10 @@ static __always_inline void pintrack_pin_one(struct pintrack_delta *d,
  * Drop @drop pins from @gp, the page at @pfn; @freed: the page is being
  * freed. The caller holds the lock.
  */
-static __always_inline void pintrack_drop(struct pintrack_delta *d, struct pintrack_page *gp,
-					  unsigned long pfn, u32 drop, bool freed)
+static __always_inline void pintrack_drop(struct pintrack_delta *d,
+					  struct pintrack_page *gp,
+					  unsigned long pfn, u32 drop,
+					  bool freed)
 {
 	u32 state = gp->state;
 
@@ -451,7 +460,8 @@ static __always_inline bool pintrack_refs_dropped(struct page *page, u32 count)
  */
 static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
 						struct pintrack_page *gp,
-						struct page *page, bool check_refs)
+						struct page *page,
+						bool check_refs)
 {
 	u32 state = gp->state;
 	u32 count = state & PINTRACK_COUNT_MASK;
@@ -482,10 +492,10 @@ static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
  * a release that finds fewer pins than it drops is misuse, reported with
  * @what and this page's own last pinner.
  */
-static __always_inline void pintrack_unpin(struct pintrack_delta *d, struct pintrack_out *out,
-					   struct pintrack_page *gp, struct page *page,
-					   unsigned long pfn, u32 refs,
-					   enum gup_pin_misuse what, unsigned long ip)
+static __always_inline void
+pintrack_unpin(struct pintrack_delta *d, struct pintrack_out *out,
+	       struct pintrack_page *gp, struct page *page, unsigned long pfn,
+	       u32 refs, enum gup_pin_misuse what, unsigned long ip)
 {
 	u32 state = gp->state;
 	u32 count = state & PINTRACK_COUNT_MASK;
@@ -503,10 +513,10 @@ static __always_inline void pintrack_unpin(struct pintrack_delta *d, struct pint
 		pintrack_misuse(out, gp, pfn, what);
 }
 
-static __always_inline void pintrack_apply(struct pintrack_delta *d, struct pintrack_out *out,
-					   struct pintrack_page *gp, struct page *page,
-					   unsigned long pfn, enum pintrack_op op,
-					   const struct pintrack_ctx *ctx)
+static __always_inline void
+pintrack_apply(struct pintrack_delta *d, struct pintrack_out *out,
+	       struct pintrack_page *gp, struct page *page, unsigned long pfn,
+	       enum pintrack_op op, const struct pintrack_ctx *ctx)
 {
 	if (op == PINTRACK_OP_PIN)
 		pintrack_pin_one(d, out, gp, pfn, ctx);
@@ -543,13 +553,11 @@ static __always_inline bool pintrack_in_large_folio(struct page *page,
  * run. @longterm and @check_refs are constants in each copy, so that the
  * loop tests nothing that cannot change within the run.
  */
-static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
-					      struct pintrack_out *out,
-					      struct pintrack_page *gp, struct page *page,
-					      unsigned long pfn, unsigned long n,
-					      enum pintrack_op op,
-					      const struct pintrack_ctx *ctx,
-					      u32 longterm, bool check_refs)
+static __always_inline void
+pintrack_run_fast(struct pintrack_delta *d, struct pintrack_out *out,
+		  struct pintrack_page *gp, struct page *page,
+		  unsigned long pfn, unsigned long n, enum pintrack_op op,
+		  const struct pintrack_ctx *ctx, u32 longterm, bool check_refs)
 {
 	const unsigned long stride = page_ext_size;
 	struct pintrack_page *e = gp, *end = (void *)gp + n * stride;
@@ -568,8 +576,9 @@ static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
 			unsigned long k = ((void *)e - (void *)gp) / stride;
 
 			d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
-			pintrack_delta_add(d, pintrack_page_slow(out, e, pfn + k,
-								 op, ctx));
+			pintrack_delta_add(d, pintrack_page_slow(out, e,
+								 pfn + k, op,
+								 ctx));
 		}
 		e = (void *)e + stride;
 		if (check_refs)
@@ -582,22 +591,22 @@ static __always_inline void pintrack_run_fast(struct pintrack_delta *d,
  * consecutive entries. Only for a release does a run of small folios need
  * the put_page() check page by page. @full: the full path throughout.
  */
-static __always_inline void pintrack_run(struct pintrack_delta *d, struct pintrack_out *out,
-					 struct pintrack_page *gp, struct page *page,
-					 unsigned long pfn, unsigned long n,
-					 enum pintrack_op op, const struct pintrack_ctx *ctx,
-					 bool full)
+static __always_inline void
+pintrack_run(struct pintrack_delta *d, struct pintrack_out *out,
+	     struct pintrack_page *gp, struct page *page, unsigned long pfn,
+	     unsigned long n, enum pintrack_op op,
+	     const struct pintrack_ctx *ctx, bool full)
 {
 	const unsigned long stride = page_ext_size;
 	unsigned long k;
 
 	if (full) {
 		for (k = 0; k < n; k++)
-			pintrack_apply(d, out, (void *)gp + k * stride, page + k,
-				       pfn + k, op, ctx);
+			pintrack_apply(d, out, (void *)gp + k * stride,
+				       page + k, pfn + k, op, ctx);
 	} else if (op == PINTRACK_OP_PIN && ctx->longterm) {
-		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, PINTRACK_LONGTERM,
-				  false);
+		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx,
+				  PINTRACK_LONGTERM, false);
 	} else if (op == PINTRACK_OP_PIN) {
 		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
 	} else if (n > 1 && pintrack_in_large_folio(page, pfn, n)) {
@@ -616,17 +625,18 @@ static __always_inline unsigned long pintrack_run_limit(unsigned long i,
 							unsigned long pfn)
 {
 	return min(end, i + PINTRACK_CHUNK_PAGES -
-			(pfn & (PINTRACK_CHUNK_PAGES - 1)));
+		   (pfn & (PINTRACK_CHUNK_PAGES - 1)));
 }
 
 /*
  * Apply @op to @gp, the entry of @page: the fast path unless @full. The
  * fast path leaves d->pins to pintrack_walk_pages().
  */
-static __always_inline void pintrack_step(struct pintrack_delta *d, struct pintrack_out *out,
-					  struct pintrack_page *gp, struct page *page,
-					  enum pintrack_op op, const struct pintrack_ctx *ctx,
-					  u32 longterm, bool full)
+static __always_inline void
+pintrack_step(struct pintrack_delta *d, struct pintrack_out *out,
+	      struct pintrack_page *gp, struct page *page,
+	      enum pintrack_op op, const struct pintrack_ctx *ctx,
+	      u32 longterm, bool full)
 {
 	bool done;
 
@@ -654,12 +664,11 @@ static __always_inline void pintrack_step(struct pintrack_delta *d, struct pintr
  * THP, the pages of one folio) is the next entry, found with one compare.
  * @longterm: the pin's PINTRACK_LONGTERM, a constant in each copy.
  */
-static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
-						struct pintrack_out *out,
-						struct page **pages,
-						unsigned long npages, enum pintrack_op op,
-						const struct pintrack_ctx *ctx,
-						u32 longterm, bool full)
+static __always_inline void
+pintrack_walk_pages(struct pintrack_delta *d, struct pintrack_out *out,
+		    struct page **pages, unsigned long npages,
+		    enum pintrack_op op, const struct pintrack_ctx *ctx,
+		    u32 longterm, bool full)
 {
 	/* Each entry counts as one pin, until it is skipped. */
 	const int one = full ? 0 : op == PINTRACK_OP_PIN ? 1 : -1;
@@ -700,7 +709,8 @@ static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 		for (;;) {
 			struct page **pp = pages + i + 1;
 
-			pintrack_step(d, out, gp, page, op, ctx, longterm, full);
+			pintrack_step(d, out, gp, page, op, ctx,
+				      longterm, full);
 			/*
 			 * The next pages of the chunk, one after the other; not
 			 * the zero page, which may follow a user page (s390 and
@@ -712,7 +722,8 @@ static __always_inline void pintrack_walk_pages(struct pintrack_delta *d,
 				page++;
 				pfn++;
 				pp++;
-				pintrack_step(d, out, gp, page, op, ctx, longterm, full);
+				pintrack_step(d, out, gp, page, op, ctx,
+					      longterm, full);
 			}
 			i = pp - pages;
 			if (i == end)
@@ -739,7 +750,8 @@ static __always_inline void pintrack_walk_range(struct pintrack_delta *d,
 						struct pintrack_out *out,
 						unsigned long pfn,
 						unsigned long npages,
-						const struct pintrack_ctx *ctx, bool full)
+						const struct pintrack_ctx *ctx,
+						bool full)
 {
 	while (npages) {
 		unsigned long len = pintrack_chunk_len(pfn, npages);
@@ -767,7 +779,8 @@ static __always_inline void pintrack_walk_range(struct pintrack_delta *d,
  * down, having changed nothing: the caller takes the full path instead.
  */
 static __always_inline bool pintrack_one_fast(struct pintrack_delta *d,
-					      struct page *page, unsigned long pfn,
+					      struct page *page,
+					      unsigned long pfn,
 					      enum pintrack_op op, u32 longterm)
 {
 	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of @pfn */
@@ -780,7 +793,8 @@ static __always_inline bool pintrack_one_fast(struct pintrack_delta *d,
 	gp = pintrack_lookup(pfn);
 	if (likely(gp)) {
 		if (op == PINTRACK_OP_PIN)
-			done = pintrack_pin_fast(d, gp, pintrack_now(), longterm);
+			done = pintrack_pin_fast(d, gp, pintrack_now(),
+						 longterm);
 		else
 			done = pintrack_unpin_fast(d, gp, page, true);
 		d->pins = op == PINTRACK_OP_PIN ? 1 : -1;
@@ -810,7 +824,8 @@ static __always_inline void pintrack_ctx_init(struct pintrack_ctx *ctx,
  * (@full): out of line, so that the one-page fast path in the hooks needs
  * few registers.
  */
-static noinline void pintrack_pin_walk(struct page **pages, unsigned long npages,
+static noinline void pintrack_pin_walk(struct page **pages,
+				       unsigned long npages,
 				       unsigned int gup_flags, unsigned long ip,
 				       bool full, depot_stack_handle_t stack)
 {
@@ -825,14 +840,14 @@ static noinline void pintrack_pin_walk(struct page **pages, unsigned long npages
 			ctx.stack = stack;
 			ctx.tgid = pintrack_pinner();
 		}
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN, &ctx,
-				    ctx.longterm, true);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN,
+				    &ctx, ctx.longterm, true);
 	} else if (ctx.longterm) {
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN, &ctx,
-				    PINTRACK_LONGTERM, false);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN,
+				    &ctx, PINTRACK_LONGTERM, false);
 	} else {
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN, &ctx, 0,
-				    false);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN,
+				    &ctx, 0, false);
 	}
 	pintrack_finish(&d, &out, PINTRACK_EV_PIN);
 }
@@ -849,9 +864,11 @@ static __always_inline void pintrack_pin_pages(struct page **pages,
 	if (!(gup_flags & FOLL_PIN))
 		return;
 	if (static_branch_unlikely(&pintrack_stacks_key)) {
+		depot_stack_handle_t stack;
+
 		/* Here, so that the tracker's frames are skipped alike. */
-		pintrack_pin_walk(pages, npages, gup_flags, ip, true,
-				  pintrack_save_stack(GFP_NOWAIT | __GFP_NOWARN));
+		stack = pintrack_save_stack(GFP_NOWAIT | __GFP_NOWARN);
+		pintrack_pin_walk(pages, npages, gup_flags, ip, true, stack);
 		return;
 	}
 	if (unlikely(trace_mm_gup_pin_enabled())) {
@@ -923,7 +940,8 @@ void __gup_pin_track_added(struct page *page)
  * if @pages is NULL), or one the fast path turned down, or with the unpin
  * event on (@full): out of line, as pintrack_pin_walk().
  */
-static noinline void pintrack_unpin_walk(struct page **pages, unsigned long npages,
+static noinline void pintrack_unpin_walk(struct page **pages,
+					 unsigned long npages,
 					 unsigned long pfn, unsigned long ip,
 					 bool full)
 {
@@ -936,11 +954,11 @@ static noinline void pintrack_unpin_walk(struct page **pages, unsigned long npag
 		return;
 	out.pending = 0;
 	if (pages && full)
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN, &ctx, 0,
-				    true);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN,
+				    &ctx, 0, true);
 	else if (pages)
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN, &ctx, 0,
-				    false);
+		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN,
+				    &ctx, 0, false);
 	else if (full)
 		pintrack_walk_range(&d, &out, pfn, npages, &ctx, true);
 	else
@@ -950,7 +968,8 @@ static noinline void pintrack_unpin_walk(struct page **pages, unsigned long npag
 
 /* Drop one pin from @page (at @pfn), the one page of an unpin call. */
 static __always_inline void pintrack_unpin_one(struct page **pages,
-					       struct page *page, unsigned long pfn,
+					       struct page *page,
+					       unsigned long pfn,
 					       unsigned long ip)
 {
 	struct pintrack_delta d = { };
@@ -981,7 +1000,8 @@ void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 	else if (npages != 1 || !pages[0])
 		pintrack_unpin_walk(pages, npages, 0, _RET_IP_, false);
 	else
-		pintrack_unpin_one(pages, pages[0], page_to_pfn(pages[0]), _RET_IP_);
+		pintrack_unpin_one(pages, pages[0], page_to_pfn(pages[0]),
+				   _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 

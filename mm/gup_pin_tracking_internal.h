@@ -27,18 +27,22 @@
 /*
  * The state word of a base page: the pin count and six flags. All but
  * PINTRACK_REPORTED clear when the count drops to zero, which ends a pinning
- * episode. It is only
- * written under the page's bucket lock; readers that only look (the query
- * API, dump_page(), debugfs) read it with READ_ONCE().
+ * episode. It is only written under the page's bucket lock; readers that
+ * only look (the query API, dump_page(), debugfs) read it with READ_ONCE().
  */
-#define PINTRACK_COUNT_BITS		27	/* plain numbers, which the gdb */
+#define PINTRACK_COUNT_BITS	27	/* plain numbers, which the gdb */
 #define PINTRACK_LONGTERM_SHIFT	28	/* scripts read (constants.py.in) */
-#define PINTRACK_COUNT_MASK		GENMASK(PINTRACK_COUNT_BITS - 1, 0)
-#define PINTRACK_WATCHED		BIT(27)	/* it blocked a migration: record its release */
-#define PINTRACK_LONGTERM		BIT(PINTRACK_LONGTERM_SHIFT)	/* a FOLL_LONGTERM pin (below) */
-#define PINTRACK_DMA_PINNED		BIT(29)	/* set exactly when the count is non-zero */
-#define PINTRACK_REPORTED		BIT(30)	/* misuse already reported for this page */
-#define PINTRACK_STALE		BIT(31)	/* reported as a stale short-term pin */
+#define PINTRACK_COUNT_MASK	GENMASK(PINTRACK_COUNT_BITS - 1, 0)
+/* It blocked a migration: record its release. */
+#define PINTRACK_WATCHED	BIT(27)
+/* A FOLL_LONGTERM pin (below). */
+#define PINTRACK_LONGTERM	BIT(PINTRACK_LONGTERM_SHIFT)
+/* Set exactly when the count is non-zero. */
+#define PINTRACK_DMA_PINNED	BIT(29)
+/* Misuse already reported for this page. */
+#define PINTRACK_REPORTED	BIT(30)
+/* Reported as a stale short-term pin. */
+#define PINTRACK_STALE		BIT(31)
 
 /* The pin count in a state word. */
 static inline unsigned int pintrack_pins(u32 state)
@@ -84,7 +88,7 @@ static inline u32 pintrack_tgid(u32 tgid)
 	return tgid & PINTRACK_TGID_MASK;
 }
 
-#define PINTRACK_PAGE_SIZE_ON	offsetof(struct pintrack_page, stack)
+#define PINTRACK_PAGE_SIZE_ON		offsetof(struct pintrack_page, stack)
 #define PINTRACK_PAGE_SIZE_STACKS	sizeof(struct pintrack_page)
 static_assert(PINTRACK_PAGE_SIZE_ON == 8 && PINTRACK_PAGE_SIZE_STACKS == 16);
 
@@ -110,7 +114,8 @@ static inline struct pintrack_page *pintrack_page(struct page_ext *page_ext)
 static inline unsigned long pintrack_chunk_len(unsigned long pfn,
 					       unsigned long nr)
 {
-	return min(nr, PINTRACK_CHUNK_PAGES - (pfn & (PINTRACK_CHUNK_PAGES - 1)));
+	return min(nr, PINTRACK_CHUNK_PAGES -
+		   (pfn & (PINTRACK_CHUNK_PAGES - 1)));
 }
 
 /*
@@ -151,8 +156,9 @@ extern unsigned int pintrack_lock_shift;	/* 64 - lock_bits */
 static __always_inline spinlock_t *pintrack_lock(unsigned long pfn)
 {
 	u64 chunk = pfn >> PINTRACK_CHUNK_ORDER;
+	u64 bucket = chunk * GOLDEN_RATIO_64 >> pintrack_lock_shift;
 
-	return &pintrack_buckets[chunk * GOLDEN_RATIO_64 >> pintrack_lock_shift].lock;
+	return &pintrack_buckets[bucket].lock;
 }
 
 /* The tag of @task's thread group start time (see struct pintrack_page). */
@@ -196,7 +202,8 @@ struct pintrack_snap {
 };
 
 /* Read the entry @gp of a page without its lock. */
-static inline void pintrack_read(const struct pintrack_page *gp, struct pintrack_snap *snap)
+static inline void pintrack_read(const struct pintrack_page *gp,
+				 struct pintrack_snap *snap)
 {
 	snap->state = READ_ONCE(gp->state);
 	snap->pinned_at = READ_ONCE(gp->pinned_at);
@@ -209,7 +216,8 @@ static inline void pintrack_read(const struct pintrack_page *gp, struct pintrack
 }
 
 /* The entry of @page; false (and all zero) if it has no page_ext. */
-static inline bool pintrack_snapshot(const struct page *page, struct pintrack_snap *snap)
+static inline bool pintrack_snapshot(const struct page *page,
+				     struct pintrack_snap *snap)
 {
 	struct page_ext *page_ext = page_ext_get(page);
 
@@ -277,9 +285,11 @@ struct seq_file;
 #define PINTRACK_WHO_LEN		(24 + TASK_COMM_LEN)
 
 int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len);
-const char *pintrack_who(char *buf, size_t len, const struct pintrack_snap *snap);
+const char *pintrack_who(char *buf, size_t len,
+			 const struct pintrack_snap *snap);
 int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
-		       const struct pintrack_snap *snap, u32 now, const char *who);
+		       const struct pintrack_snap *snap, u32 now,
+		       const char *who);
 void pintrack_log_stack(depot_stack_handle_t handle);
 void pintrack_seq_stack(struct seq_file *m, depot_stack_handle_t handle);
 unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
