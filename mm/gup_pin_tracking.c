@@ -47,7 +47,7 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(mm_gup_pin_misuse);
 
 /* === Boot switch ========================================================== */
 
-enum pintrack_mode {
+enum pintrack_boot {
 	PINTRACK_MODE_OFF,
 	PINTRACK_MODE_ON,
 	PINTRACK_MODE_STACKS,
@@ -335,76 +335,66 @@ static __always_inline void pintrack_finish(const struct pintrack_delta *d,
 /* === Updating counts ====================================================== */
 
 /*
- * A hook call walks its pages in runs: pages of one chunk share one page_ext
- * lookup and one acquisition of the chunk's bucket lock (at most
- * PINTRACK_RUN_MAX updates, to bound the time with interrupts off), and pages
- * that follow each other in memory are consecutive entries. Each page takes
- * a fast path of a few instructions that handles the common cases; anything
- * else (misuse, a watched page) goes to pintrack_page_slow(). Pins in stacks
- * mode, and pins and unpins while their trace event is on, take the full
- * path throughout. Counter changes are added once per call, and the first
- * misuse is reported once the locks are dropped. A call of one page, the
- * most common, skips the walk (pintrack_one_fast()).
+ * A hook call applies one operation to its pages with pintrack_walk(): the
+ * pages of one chunk share one acquisition of the chunk's bucket lock (at
+ * most PINTRACK_RUN_MAX of them, to bound the time with interrupts off),
+ * and a page that follows the previous one in memory takes the next entry.
+ * Each page goes through pintrack_update(): pintrack_update_fast() does the
+ * common cases in a few instructions, pintrack_update_slow() the rest
+ * (misuse, a page whose release is logged, and every page of a call in
+ * stacks mode or with its trace event on). Counter changes are added once
+ * per call, and the first misuse is reported once the locks are dropped.
+ * A call of one page, the most common, takes pintrack_one() inline and the
+ * walk only if the fast path turned the page down.
  */
-#define PINTRACK_RUN_MAX		PINTRACK_CHUNK_PAGES
+#define PINTRACK_RUN_MAX	PINTRACK_CHUNK_PAGES
 
-/* Who takes or drops pins: set up once per hook call. */
-struct pintrack_ctx {
-	unsigned long ip;		/* the hook's caller, for the events */
-	u32 now;			/* pins: pintrack_now() */
-	/* pins: PINTRACK_LONGTERM if FOLL_LONGTERM */
-	u32 longterm;
-	/* pins in stacks mode: pintrack_pinner() */
-	u32 tgid;
-	depot_stack_handle_t stack;	/* pins in stacks mode */
+/* What a hook call does to each page. */
+enum pintrack_op {
+	PINTRACK_OP_PIN,	/* add one pin */
+	PINTRACK_OP_UNPIN,	/* drop the call's @refs pins */
 };
 
-/* What a hook does to each page of a run. */
-enum pintrack_op {
-	PINTRACK_OP_PIN,		/* add one pin */
-	PINTRACK_OP_UNPIN,		/* drop one pin */
+/*
+ * How a walk treats its pages: a constant in each caller, so that the
+ * loops test nothing that cannot change within a call.
+ */
+struct pintrack_mode {
+	enum pintrack_op op;
+	u32 longterm;		/* pins: PINTRACK_LONGTERM for FOLL_LONGTERM */
+	bool check_refs;	/* unpins: look for put_page() misuse */
+	bool full;		/* every page through pintrack_update_slow() */
+	bool range;		/* consecutive pages from a pfn, not an array */
+};
+
+/* A hook call: what its slow path needs, set up once. */
+struct pintrack_call {
+	unsigned long ip;		/* the hook's caller, for the events */
+	u32 now;			/* pins: pintrack_now() */
+	u32 longterm;			/* pins: PINTRACK_LONGTERM or 0 */
+	/* Pins in stacks mode: pintrack_pinner() and the pinner's stack. */
+	u32 tgid;
+	depot_stack_handle_t stack;
+	/* Unpins: the pins dropped from each page, the misuse of fewer. */
+	u32 refs;
+	enum gup_pin_misuse what;
 };
 
 static DEFINE_STATIC_KEY_FALSE(pintrack_stacks_key);
 
 /*
- * Add one pin to @gp, unless its count is full (false). The caller holds
- * the bucket lock and counts the pin in d->pins.
+ * Add one pin to @gp, whose state word is @state (the count is not full).
+ * The caller holds the bucket lock.
  */
-static __always_inline bool pintrack_pin_fast(struct pintrack_delta *d,
-					      struct pintrack_page *gp, u32 now,
-					      u32 longterm)
+static __always_inline void pintrack_add(struct pintrack_delta *d,
+					 struct pintrack_page *gp, u32 state,
+					 u32 now, u32 longterm)
 {
-	u32 state = gp->state;
-
-	if (unlikely((state & PINTRACK_COUNT_MASK) == PINTRACK_COUNT_MASK))
-		return false;
-	d->pages += !(state & PINTRACK_COUNT_MASK);
+	d->pages += !pintrack_pins(state);
+	d->pins++;
 	d->longterm += !!(longterm & ~state);
 	WRITE_ONCE(gp->state, (state + 1) | PINTRACK_DMA_PINNED | longterm);
 	WRITE_ONCE(gp->pinned_at, now);
-	return true;
-}
-
-/* Add one pin to @gp, the page at @pfn: the full path. */
-static __always_inline void pintrack_pin_one(struct pintrack_delta *d,
-					     struct pintrack_out *out,
-					     struct pintrack_page *gp,
-					     unsigned long pfn,
-					     const struct pintrack_ctx *ctx)
-{
-	if (unlikely(!pintrack_pin_fast(d, gp, ctx->now, ctx->longterm))) {
-		pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
-		return;
-	}
-	d->pins++;
-	if (trace_mm_gup_pin_enabled())
-		trace_mm_gup_pin(pfn, gp->state & PINTRACK_COUNT_MASK,
-				 gp->state & PINTRACK_LONGTERM, ctx->ip);
-	if (static_branch_unlikely(&pintrack_stacks_key)) {
-		WRITE_ONCE(gp->stack, ctx->stack);
-		WRITE_ONCE(gp->tgid, ctx->tgid);
-	}
 }
 
 /*
@@ -418,7 +408,7 @@ static __always_inline void pintrack_drop(struct pintrack_delta *d,
 {
 	u32 state = gp->state;
 
-	if ((state & PINTRACK_COUNT_MASK) == drop) {
+	if (pintrack_pins(state) == drop) {
 		d->pages--;
 		d->longterm -= !!(state & PINTRACK_LONGTERM);
 		/* It blocked a migration: its record says when it went. */
@@ -453,22 +443,29 @@ static __always_inline bool pintrack_refs_dropped(struct page *page, u32 count)
 }
 
 /*
- * Drop one pin from @gp, the page @page, in the common case (false
- * otherwise: no pin, a watched page, or pin references dropped with
- * put_page(), which @check_refs asks to look for). The caller holds the
- * bucket lock and counts the pin in d->pins.
+ * The common cases of one page, @page with entry @gp, under its bucket
+ * lock: a pin of a page whose count is not full, and an unpin of a page
+ * that holds a pin, is not the last pin of a watched page and, if
+ * @m.check_refs, still holds the references of its pins. False otherwise,
+ * having changed nothing.
  */
-static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
-						struct pintrack_page *gp,
-						struct page *page,
-						bool check_refs)
+static __always_inline bool pintrack_update_fast(struct pintrack_delta *d,
+						 struct pintrack_page *gp,
+						 struct page *page, u32 now,
+						 const struct pintrack_mode m)
 {
 	u32 state = gp->state;
-	u32 count = state & PINTRACK_COUNT_MASK;
+	u32 count = pintrack_pins(state);
 
+	if (m.op == PINTRACK_OP_PIN) {
+		if (unlikely(count == PINTRACK_COUNT_MASK))
+			return false;
+		pintrack_add(d, gp, state, now, m.longterm);
+		return true;
+	}
 	if (unlikely(!count))
 		return false;
-	if (check_refs && unlikely(pintrack_refs_dropped(page, count)))
+	if (m.check_refs && unlikely(pintrack_refs_dropped(page, count)))
 		return false;
 	if (count == 1) {
 		/* The last pin: a watched page has its release logged. */
@@ -482,384 +479,215 @@ static __always_inline bool pintrack_unpin_fast(struct pintrack_delta *d,
 	} else {
 		state--;
 	}
+	d->pins--;
 	WRITE_ONCE(gp->state, state);
 	return true;
 }
 
 /*
- * Release up to @refs pins of @gp, the page @page at @pfn: the full path;
- * the caller holds the bucket lock. Pins are never taken from another page:
- * a release that finds fewer pins than it drops is misuse, reported with
- * @what and this page's own last pinner.
+ * Everything else of one page: misuse, a watched page's release, the
+ * trace events and, in stacks mode, the pinner. Returns the counter
+ * changes; out of line, so that the walks keep theirs in registers.
  */
-static __always_inline void
-pintrack_unpin(struct pintrack_delta *d, struct pintrack_out *out,
-	       struct pintrack_page *gp, struct page *page, unsigned long pfn,
-	       u32 refs, enum gup_pin_misuse what, unsigned long ip)
+static noinline struct pintrack_delta
+pintrack_update_slow(struct pintrack_out *out, const struct pintrack_call *c,
+		     struct pintrack_page *gp, struct page *page,
+		     unsigned long pfn, enum pintrack_op op)
 {
+	struct pintrack_delta d = { };
 	u32 state = gp->state;
-	u32 count = state & PINTRACK_COUNT_MASK;
-	u32 drop = min(count, refs);
+	u32 count = pintrack_pins(state);
+	u32 drop;
 
+	if (op == PINTRACK_OP_PIN) {
+		if (unlikely(count == PINTRACK_COUNT_MASK)) {
+			pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
+			return d;
+		}
+		pintrack_add(&d, gp, state, c->now, c->longterm);
+		if (static_branch_unlikely(&pintrack_stacks_key)) {
+			WRITE_ONCE(gp->stack, c->stack);
+			WRITE_ONCE(gp->tgid, c->tgid);
+		}
+		trace_mm_gup_pin(pfn, count + 1, gp->state & PINTRACK_LONGTERM,
+				 c->ip);
+		return d;
+	}
+	/* Pins are never taken from another page: too few is misuse. */
+	drop = min(count, c->refs);
 	if (likely(drop)) {
 		if (unlikely(pintrack_refs_dropped(page, count)))
 			pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_PUT_PAGE);
-		pintrack_drop(d, gp, pfn, drop, false);
-		if (trace_mm_gup_unpin_enabled())
-			trace_mm_gup_unpin(pfn, count - drop,
-					   state & PINTRACK_LONGTERM, ip);
+		pintrack_drop(&d, gp, pfn, drop, false);
+		trace_mm_gup_unpin(pfn, count - drop, state & PINTRACK_LONGTERM,
+				   c->ip);
 	}
-	if (unlikely(drop != refs))
-		pintrack_misuse(out, gp, pfn, what);
-}
-
-static __always_inline void
-pintrack_apply(struct pintrack_delta *d, struct pintrack_out *out,
-	       struct pintrack_page *gp, struct page *page, unsigned long pfn,
-	       enum pintrack_op op, const struct pintrack_ctx *ctx)
-{
-	if (op == PINTRACK_OP_PIN)
-		pintrack_pin_one(d, out, gp, pfn, ctx);
-	else
-		pintrack_unpin(d, out, gp, page, pfn, 1, GUP_PIN_MISUSE_NO_PIN,
-			       ctx->ip);
-}
-
-/* The full path for one page that the fast path turned down. */
-static noinline struct pintrack_delta
-pintrack_page_slow(struct pintrack_out *out, struct pintrack_page *gp,
-		   unsigned long pfn, enum pintrack_op op,
-		   const struct pintrack_ctx *ctx)
-{
-	struct pintrack_delta d = { };
-
-	pintrack_apply(&d, out, gp, pfn_to_page(pfn), pfn, op, ctx);
+	if (unlikely(drop != c->refs))
+		pintrack_misuse(out, gp, pfn, c->what);
 	return d;
 }
 
-/* Do the @n pages from @page all lie in one large folio? */
-static __always_inline bool pintrack_in_large_folio(struct page *page,
-						    unsigned long pfn,
-						    unsigned long n)
+/* One page of a walk: the fast path, else (or if @m.full) the slow one. */
+static __always_inline void pintrack_update(struct pintrack_delta *d,
+					    struct pintrack_out *out,
+					    const struct pintrack_call *c,
+					    struct pintrack_page *gp,
+					    struct page *page,
+					    unsigned long pfn, u32 now,
+					    const struct pintrack_mode m)
 {
-	struct folio *folio = page_folio(page);
-
-	return folio_test_large(folio) &&
-	       pfn + n <= folio_pfn(folio) + folio_nr_pages(folio);
+	if (m.full || unlikely(!pintrack_update_fast(d, gp, page, now, m)))
+		pintrack_delta_add(d, pintrack_update_slow(out, c, gp, page,
+							   pfn, m.op));
 }
 
 /*
- * The fast path over the @n entries from @gp (the page @page at @pfn) of a
- * run. @longterm and @check_refs are constants in each copy, so that the
- * loop tests nothing that cannot change within the run.
+ * Apply @m to @n pages: @pages[0..@n) (NULL entries and the shared zero
+ * page skipped), or with @m.range the pages from @pfn, which lie in one
+ * folio. A run is the pages of one chunk: one lock, one page_ext_lookup()
+ * and, for a page that follows the previous one, the next entry.
  */
-static __always_inline void
-pintrack_run_fast(struct pintrack_delta *d, struct pintrack_out *out,
-		  struct pintrack_page *gp, struct page *page,
-		  unsigned long pfn, unsigned long n, enum pintrack_op op,
-		  const struct pintrack_ctx *ctx, u32 longterm, bool check_refs)
+static __always_inline void pintrack_walk(struct pintrack_delta *d,
+					  struct pintrack_out *out,
+					  const struct pintrack_call *c,
+					  struct page **pages,
+					  unsigned long pfn, unsigned long n,
+					  const struct pintrack_mode m)
 {
-	const unsigned long stride = page_ext_size;
-	struct pintrack_page *e = gp, *end = (void *)gp + n * stride;
-	u32 now = ctx->now;
-
-	/* Counted as done; a page that takes the slow path counts itself. */
-	d->pins += op == PINTRACK_OP_PIN ? (int)n : -(int)n;
-	do {
-		bool done;
-
-		if (op == PINTRACK_OP_PIN)
-			done = pintrack_pin_fast(d, e, now, longterm);
-		else
-			done = pintrack_unpin_fast(d, e, page, check_refs);
-		if (unlikely(!done)) {
-			unsigned long k = ((void *)e - (void *)gp) / stride;
-
-			d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
-			pintrack_delta_add(d, pintrack_page_slow(out, e,
-								 pfn + k, op,
-								 ctx));
-		}
-		e = (void *)e + stride;
-		if (check_refs)
-			page++;
-	} while (e != end);
-}
-
-/*
- * Apply @op to the @n pages from @page (at @pfn, entry @gp) of one chunk:
- * consecutive entries. Only for a release does a run of small folios need
- * the put_page() check page by page. @full: the full path throughout.
- */
-static __always_inline void
-pintrack_run(struct pintrack_delta *d, struct pintrack_out *out,
-	     struct pintrack_page *gp, struct page *page, unsigned long pfn,
-	     unsigned long n, enum pintrack_op op,
-	     const struct pintrack_ctx *ctx, bool full)
-{
-	const unsigned long stride = page_ext_size;
-	unsigned long k;
-
-	if (full) {
-		for (k = 0; k < n; k++)
-			pintrack_apply(d, out, (void *)gp + k * stride,
-				       page + k, pfn + k, op, ctx);
-	} else if (op == PINTRACK_OP_PIN && ctx->longterm) {
-		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx,
-				  PINTRACK_LONGTERM, false);
-	} else if (op == PINTRACK_OP_PIN) {
-		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
-	} else if (n > 1 && pintrack_in_large_folio(page, pfn, n)) {
-		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, false);
-	} else {
-		pintrack_run_fast(d, out, gp, page, pfn, n, op, ctx, 0, true);
-	}
-}
-
-/*
- * Index in a pages array up to which the entries that follow entry @i (the
- * page at @pfn) one page after the other stay in its chunk, at most @end.
- */
-static __always_inline unsigned long pintrack_run_limit(unsigned long i,
-							unsigned long end,
-							unsigned long pfn)
-{
-	return min(end, i + PINTRACK_CHUNK_PAGES -
-		   (pfn & (PINTRACK_CHUNK_PAGES - 1)));
-}
-
-/*
- * Apply @op to @gp, the entry of @page: the fast path unless @full. The
- * fast path leaves d->pins to pintrack_walk_pages().
- */
-static __always_inline void
-pintrack_step(struct pintrack_delta *d, struct pintrack_out *out,
-	      struct pintrack_page *gp, struct page *page,
-	      enum pintrack_op op, const struct pintrack_ctx *ctx,
-	      u32 longterm, bool full)
-{
-	bool done;
-
-	if (full) {
-		pintrack_apply(d, out, gp, page, page_to_pfn(page), op, ctx);
-		return;
-	}
-	if (op == PINTRACK_OP_PIN)
-		done = pintrack_pin_fast(d, gp, ctx->now, longterm);
-	else
-		done = pintrack_unpin_fast(d, gp, page, true);
-	if (unlikely(!done)) {
-		/* The walk counted the pin as done: the slow path counts it. */
-		d->pins -= op == PINTRACK_OP_PIN ? 1 : -1;
-		pintrack_delta_add(d, pintrack_page_slow(out, gp,
-							 page_to_pfn(page), op,
-							 ctx));
-	}
-}
-
-/*
- * Apply @op to every page of @pages (NULL entries and the shared zero page
- * skipped). Entries of one chunk, one after the other, share the lock and
- * the page_ext lookup; an entry that is the page after the previous one (a
- * THP, the pages of one folio) is the next entry, found with one compare.
- * @longterm: the pin's PINTRACK_LONGTERM, a constant in each copy.
- */
-static __always_inline void
-pintrack_walk_pages(struct pintrack_delta *d, struct pintrack_out *out,
-		    struct page **pages, unsigned long npages,
-		    enum pintrack_op op, const struct pintrack_ctx *ctx,
-		    u32 longterm, bool full)
-{
-	/* Each entry counts as one pin, until it is skipped. */
-	const int one = full ? 0 : op == PINTRACK_OP_PIN ? 1 : -1;
+	const u32 now = c->now;
 	unsigned long i = 0;
 
-	d->pins += one * (int)npages;
-	while (i < npages) {
-		struct page *page = pages[i], *next;
-		unsigned long pfn, chunk, end, limit, flags;
+	while (i < n) {
+		struct page *page = m.range ? pfn_to_page(pfn + i) : pages[i];
+		unsigned long p, chunk, end, limit, flags;
 		struct pintrack_page *gp;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
-		if (!page) {
-			d->pins -= one;
+		if (!page || (!m.range && is_zero_pfn(page_to_pfn(page)))) {
 			i++;
 			continue;
 		}
-		pfn = page_to_pfn(page);
-		if (unlikely(is_zero_pfn(pfn))) {
-			d->pins -= one;
-			i++;
-			continue;
-		}
-		lock = pintrack_lock(pfn);
+		p = page_to_pfn(page);
+		chunk = p >> PINTRACK_CHUNK_ORDER;
+		end = min(n, i + PINTRACK_RUN_MAX);
+		lock = pintrack_lock(p);
 		spin_lock_irqsave(lock, flags);
 		rcu_read_lock();
-		gp = pintrack_lookup(pfn);
-		if (unlikely(!gp)) {
-			rcu_read_unlock();
-			spin_unlock_irqrestore(lock, flags);
-			d->pins -= one;
-			i++;
-			continue;
-		}
-		chunk = pfn >> PINTRACK_CHUNK_ORDER;
-		end = min(npages, i + PINTRACK_RUN_MAX);
-		limit = pintrack_run_limit(i, end, pfn);
-		for (;;) {
-			struct page **pp = pages + i + 1;
-
-			pintrack_step(d, out, gp, page, op, ctx,
-				      longterm, full);
-			/*
-			 * The next pages of the chunk, one after the other; not
-			 * the zero page, which may follow a user page (s390 and
-			 * MIPS keep several).
-			 */
-			while (pp < pages + limit && *pp == page + 1 &&
-			       likely(!is_zero_pfn(pfn + 1))) {
+		gp = pintrack_lookup(p);
+		while (gp) {
+			/* The pages one after the other, to the chunk's end. */
+			limit = i + pintrack_chunk_len(p, end - i);
+			for (;;) {
+				pintrack_update(d, out, c, gp, page, p, now, m);
+				if (++i == limit)
+					break;
+				/* Nor a zero page: s390 and MIPS have several. */
+				if (!m.range && (pages[i] != page + 1 ||
+						 unlikely(is_zero_pfn(p + 1))))
+					break;
 				gp = pintrack_next(gp);
 				page++;
-				pfn++;
-				pp++;
-				pintrack_step(d, out, gp, page, op, ctx,
-					      longterm, full);
+				p++;
 			}
-			i = pp - pages;
-			if (i == end)
+			if (m.range || i == end)
 				break;
-			next = pages[i];
-			if (!next)
+			/* Another page of the same chunk: its own lookup. */
+			page = pages[i];
+			if (!page)
 				break;
-			pfn = page_to_pfn(next);
-			if (pfn >> PINTRACK_CHUNK_ORDER != chunk ||
-			    unlikely(is_zero_pfn(pfn)))
+			p = page_to_pfn(page);
+			if (p >> PINTRACK_CHUNK_ORDER != chunk ||
+			    unlikely(is_zero_pfn(p)))
 				break;
-			/* In the same section as the run's first page. */
-			gp = pintrack_lookup(pfn);
-			page = next;
-			limit = pintrack_run_limit(i, end, pfn);
+			gp = pintrack_lookup(p);
 		}
 		rcu_read_unlock();
 		spin_unlock_irqrestore(lock, flags);
-	}
-}
-
-/* Drop one pin from each of the @npages pages from @pfn on. */
-static __always_inline void pintrack_walk_range(struct pintrack_delta *d,
-						struct pintrack_out *out,
-						unsigned long pfn,
-						unsigned long npages,
-						const struct pintrack_ctx *ctx,
-						bool full)
-{
-	while (npages) {
-		unsigned long len = pintrack_chunk_len(pfn, npages);
-		spinlock_t *lock;	/* the bucket lock of the chunk */
-		struct pintrack_page *gp;
-		unsigned long flags;
-
-		lock = pintrack_lock(pfn);
-		spin_lock_irqsave(lock, flags);
-		rcu_read_lock();
-		gp = pintrack_lookup(pfn);
-		if (likely(gp))
-			pintrack_run(d, out, gp, pfn_to_page(pfn), pfn, len,
-				     PINTRACK_OP_UNPIN, ctx, full);
-		rcu_read_unlock();
-		spin_unlock_irqrestore(lock, flags);
-		pfn += len;
-		npages -= len;
+		/* A page without page_ext is skipped. */
+		if (!gp)
+			i++;
 	}
 }
 
 /*
  * One page, the most common call (a 4 KiB direct I/O, unpin_user_page()):
  * the fast path alone, with nothing in memory. False if it turned the page
- * down, having changed nothing: the caller takes the full path instead.
+ * down, having changed nothing: the caller walks it instead.
  */
-static __always_inline bool pintrack_one_fast(struct pintrack_delta *d,
-					      struct page *page,
-					      unsigned long pfn,
-					      enum pintrack_op op, u32 longterm)
+static __always_inline bool pintrack_one(struct pintrack_delta *d,
+					 struct page *page,
+					 const struct pintrack_mode m)
 {
+	unsigned long pfn = page_to_pfn(page), flags;
 	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of @pfn */
 	struct pintrack_page *gp;
-	unsigned long flags;
 	bool done = true;
 
+	/* Upstream never pins the shared zero page. */
+	if (unlikely(is_zero_pfn(pfn)))
+		return true;
 	spin_lock_irqsave(lock, flags);
 	rcu_read_lock();
 	gp = pintrack_lookup(pfn);
-	if (likely(gp)) {
-		if (op == PINTRACK_OP_PIN)
-			done = pintrack_pin_fast(d, gp, pintrack_now(),
-						 longterm);
-		else
-			done = pintrack_unpin_fast(d, gp, page, true);
-		d->pins = op == PINTRACK_OP_PIN ? 1 : -1;
-	}
+	if (likely(gp))
+		done = pintrack_update_fast(d, gp, page, pintrack_now(), m);
 	rcu_read_unlock();
 	spin_unlock_irqrestore(lock, flags);
 	return done;
 }
 
-/* The context of a pin call made now with @gup_flags from @ip. */
-static __always_inline void pintrack_ctx_init(struct pintrack_ctx *ctx,
-					      unsigned int gup_flags,
-					      unsigned long ip)
-{
-	ctx->ip = ip;
-	ctx->now = pintrack_now();
-	ctx->longterm = gup_flags & FOLL_LONGTERM ? PINTRACK_LONGTERM : 0;
-	ctx->tgid = 0;
-	ctx->stack = 0;
-}
-
 /* === Hooks ================================================================ */
 
 /*
- * A pin call of more than one page, or one the fast path turned down, or
- * in stacks mode (@stack, saved once per call) or with the pin event on
- * (@full): out of line, so that the one-page fast path in the hooks needs
+ * Pins of more than one page, or in stacks mode (@stack, saved once per
+ * call) or with the pin event on (@full), or the one page pintrack_one()
+ * turned down: out of line, so that the one-page path in the hooks needs
  * few registers.
  */
-static noinline void pintrack_pin_walk(struct page **pages,
-				       unsigned long npages,
-				       unsigned int gup_flags, unsigned long ip,
-				       bool full, depot_stack_handle_t stack)
+static noinline void pintrack_pin_walk(struct page **pages, unsigned long n,
+				       u32 longterm, bool full,
+				       unsigned long ip,
+				       depot_stack_handle_t stack)
 {
+	const struct pintrack_call c = {
+		.ip = ip,
+		.now = pintrack_now(),
+		.longterm = longterm,
+		.tgid = static_branch_unlikely(&pintrack_stacks_key) ?
+			pintrack_pinner() : 0,
+		.stack = stack,
+	};
+	const struct pintrack_mode full_mode = {
+		.op = PINTRACK_OP_PIN, .full = true,
+	};
+	const struct pintrack_mode longterm_mode = {
+		.op = PINTRACK_OP_PIN, .longterm = PINTRACK_LONGTERM,
+	};
+	const struct pintrack_mode mode = { .op = PINTRACK_OP_PIN };
 	struct pintrack_delta d = { };
 	struct pintrack_out out;
-	struct pintrack_ctx ctx;
 
-	pintrack_ctx_init(&ctx, gup_flags, ip);
 	out.pending = 0;
-	if (full) {
-		if (static_branch_unlikely(&pintrack_stacks_key)) {
-			ctx.stack = stack;
-			ctx.tgid = pintrack_pinner();
-		}
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN,
-				    &ctx, ctx.longterm, true);
-	} else if (ctx.longterm) {
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN,
-				    &ctx, PINTRACK_LONGTERM, false);
-	} else {
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_PIN,
-				    &ctx, 0, false);
-	}
+	if (full)
+		pintrack_walk(&d, &out, &c, pages, 0, n, full_mode);
+	else if (longterm)
+		pintrack_walk(&d, &out, &c, pages, 0, n, longterm_mode);
+	else
+		pintrack_walk(&d, &out, &c, pages, 0, n, mode);
 	pintrack_finish(&d, &out, PINTRACK_EV_PIN);
 }
 
-static __always_inline void pintrack_pin_pages(struct page **pages,
-					       unsigned long npages,
-					       unsigned int gup_flags,
-					       unsigned long ip)
+/* Count the pins of @pages, taken with @gup_flags, called from @ip. */
+static __always_inline void pintrack_pin(struct page **pages,
+					 unsigned long n,
+					 unsigned int gup_flags,
+					 unsigned long ip)
 {
+	u32 longterm = gup_flags & FOLL_LONGTERM ? PINTRACK_LONGTERM : 0;
+	const struct pintrack_mode m = {
+		.op = PINTRACK_OP_PIN, .longterm = longterm,
+	};
 	struct pintrack_delta d = { };
-	struct page *page;
-	unsigned long pfn;
 
 	if (!(gup_flags & FOLL_PIN))
 		return;
@@ -868,28 +696,16 @@ static __always_inline void pintrack_pin_pages(struct page **pages,
 
 		/* Here, so that the tracker's frames are skipped alike. */
 		stack = pintrack_save_stack(GFP_NOWAIT | __GFP_NOWARN);
-		pintrack_pin_walk(pages, npages, gup_flags, ip, true, stack);
-		return;
+		pintrack_pin_walk(pages, n, longterm, true, ip, stack);
+	} else if (unlikely(trace_mm_gup_pin_enabled())) {
+		pintrack_pin_walk(pages, n, longterm, true, ip, 0);
+	} else if (n != 1 || !pages[0]) {
+		pintrack_pin_walk(pages, n, longterm, false, ip, 0);
+	} else if (unlikely(!pintrack_one(&d, pages[0], m))) {
+		pintrack_pin_walk(pages, 1, longterm, true, ip, 0);
+	} else {
+		pintrack_count(&d, PINTRACK_EV_PIN);
 	}
-	if (unlikely(trace_mm_gup_pin_enabled())) {
-		pintrack_pin_walk(pages, npages, gup_flags, ip, true, 0);
-		return;
-	}
-	if (npages != 1 || !pages[0]) {
-		pintrack_pin_walk(pages, npages, gup_flags, ip, false, 0);
-		return;
-	}
-	page = pages[0];
-	pfn = page_to_pfn(page);
-	if (unlikely(is_zero_pfn(pfn)))
-		return;
-	if (unlikely(!pintrack_one_fast(&d, page, pfn, PINTRACK_OP_PIN,
-					gup_flags & FOLL_LONGTERM ?
-					PINTRACK_LONGTERM : 0))) {
-		pintrack_pin_walk(pages, 1, gup_flags, ip, true, 0);
-		return;
-	}
-	pintrack_count(&d, PINTRACK_EV_PIN);
 }
 
 /**
@@ -906,7 +722,7 @@ static __always_inline void pintrack_pin_pages(struct page **pages,
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 			   unsigned int gup_flags)
 {
-	pintrack_pin_pages(pages, npages, gup_flags, _RET_IP_);
+	pintrack_pin(pages, npages, gup_flags, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
 
@@ -921,7 +737,7 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
 {
 	struct page *page = &folio->page;
 
-	pintrack_pin_pages(&page, 1, gup_flags | FOLL_PIN, _RET_IP_);
+	pintrack_pin(&page, 1, gup_flags | FOLL_PIN, _RET_IP_);
 }
 
 /**
@@ -932,20 +748,42 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
  */
 void __gup_pin_track_added(struct page *page)
 {
-	pintrack_pin_pages(&page, 1, FOLL_PIN, _RET_IP_);
+	pintrack_pin(&page, 1, FOLL_PIN, _RET_IP_);
+}
+
+/* Do the @n pages from @pfn all lie in one large folio? */
+static bool pintrack_in_large_folio(unsigned long pfn, unsigned long n)
+{
+	struct folio *folio = page_folio(pfn_to_page(pfn));
+
+	return folio_test_large(folio) &&
+	       pfn + n <= folio_pfn(folio) + folio_nr_pages(folio);
 }
 
 /*
- * An unpin call of more than one page (@pages, or the @npages from @pfn
- * if @pages is NULL), or one the fast path turned down, or with the unpin
- * event on (@full): out of line, as pintrack_pin_walk().
+ * Unpins of @pages or, if it is NULL, of the @n pages from @pfn, which lie
+ * in one folio; @refs pins from each page, @what if one holds fewer. Out
+ * of line, as pintrack_pin_walk().
  */
 static noinline void pintrack_unpin_walk(struct page **pages,
-					 unsigned long npages,
-					 unsigned long pfn, unsigned long ip,
-					 bool full)
+					 unsigned long pfn, unsigned long n,
+					 u32 refs, enum gup_pin_misuse what,
+					 bool full, unsigned long ip)
 {
-	struct pintrack_ctx ctx = { .ip = ip };
+	const struct pintrack_call c = { .ip = ip, .refs = refs, .what = what };
+	const struct pintrack_mode full_mode = {
+		.op = PINTRACK_OP_UNPIN, .full = true, .range = !pages,
+	};
+	const struct pintrack_mode pages_mode = {
+		.op = PINTRACK_OP_UNPIN, .check_refs = true,
+	};
+	/* The pages of a large folio hold no references of their own. */
+	const struct pintrack_mode large_mode = {
+		.op = PINTRACK_OP_UNPIN, .range = true,
+	};
+	const struct pintrack_mode range_mode = {
+		.op = PINTRACK_OP_UNPIN, .check_refs = true, .range = true,
+	};
 	struct pintrack_delta d = { };
 	struct pintrack_out out;
 
@@ -953,34 +791,37 @@ static noinline void pintrack_unpin_walk(struct page **pages,
 	if (!pages && is_zero_pfn(pfn))
 		return;
 	out.pending = 0;
-	if (pages && full)
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN,
-				    &ctx, 0, true);
+	if (full || refs != 1)
+		pintrack_walk(&d, &out, &c, pages, pfn, n, full_mode);
 	else if (pages)
-		pintrack_walk_pages(&d, &out, pages, npages, PINTRACK_OP_UNPIN,
-				    &ctx, 0, false);
-	else if (full)
-		pintrack_walk_range(&d, &out, pfn, npages, &ctx, true);
+		pintrack_walk(&d, &out, &c, pages, 0, n, pages_mode);
+	else if (pintrack_in_large_folio(pfn, n))
+		pintrack_walk(&d, &out, &c, NULL, pfn, n, large_mode);
 	else
-		pintrack_walk_range(&d, &out, pfn, npages, &ctx, false);
+		pintrack_walk(&d, &out, &c, NULL, pfn, n, range_mode);
 	pintrack_finish(&d, &out, PINTRACK_EV_UNPIN);
 }
 
-/* Drop one pin from @page (at @pfn), the one page of an unpin call. */
-static __always_inline void pintrack_unpin_one(struct page **pages,
-					       struct page *page,
-					       unsigned long pfn,
-					       unsigned long ip)
+/* Release one pin from each of @pages, called from @ip. */
+static __always_inline void pintrack_unpin(struct page **pages,
+					   unsigned long n, unsigned long ip)
 {
+	const struct pintrack_mode m = {
+		.op = PINTRACK_OP_UNPIN, .check_refs = true,
+	};
 	struct pintrack_delta d = { };
 
-	if (unlikely(is_zero_pfn(pfn)))
-		return;
-	if (unlikely(!pintrack_one_fast(&d, page, pfn, PINTRACK_OP_UNPIN, 0))) {
-		pintrack_unpin_walk(pages, 1, pfn, ip, true);
-		return;
-	}
-	pintrack_count(&d, PINTRACK_EV_UNPIN);
+	if (unlikely(trace_mm_gup_unpin_enabled()))
+		pintrack_unpin_walk(pages, 0, n, 1, GUP_PIN_MISUSE_NO_PIN,
+				    true, ip);
+	else if (n != 1 || !pages[0])
+		pintrack_unpin_walk(pages, 0, n, 1, GUP_PIN_MISUSE_NO_PIN,
+				    false, ip);
+	else if (unlikely(!pintrack_one(&d, pages[0], m)))
+		pintrack_unpin_walk(pages, 0, 1, 1, GUP_PIN_MISUSE_NO_PIN,
+				    true, ip);
+	else
+		pintrack_count(&d, PINTRACK_EV_UNPIN);
 }
 
 /**
@@ -995,62 +836,28 @@ static __always_inline void pintrack_unpin_one(struct page **pages,
  */
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
 {
-	if (unlikely(trace_mm_gup_unpin_enabled()))
-		pintrack_unpin_walk(pages, npages, 0, _RET_IP_, true);
-	else if (npages != 1 || !pages[0])
-		pintrack_unpin_walk(pages, npages, 0, _RET_IP_, false);
-	else
-		pintrack_unpin_one(pages, pages[0], page_to_pfn(pages[0]),
-				   _RET_IP_);
+	pintrack_unpin(pages, npages, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
 /**
  * __gup_unpin_track_range() - Account the release of a range of pins.
  * @page: The first page.
- * @npages: Number of consecutive pages, one pin released on each.
+ * @npages: Number of consecutive pages of one folio, one pin released on
+ *	    each.
  *
  * Context: Any context; takes bucket locks with interrupts off.
  */
 void __gup_unpin_track_range(struct page *page, unsigned long npages)
 {
-	unsigned long pfn = page_to_pfn(page);
-
-	if (unlikely(trace_mm_gup_unpin_enabled()))
-		pintrack_unpin_walk(NULL, npages, pfn, _RET_IP_, true);
-	else if (npages != 1)
-		pintrack_unpin_walk(NULL, npages, pfn, _RET_IP_, false);
+	if (npages == 1)
+		pintrack_unpin(&page, 1, _RET_IP_);
 	else
-		pintrack_unpin_one(NULL, page, pfn, _RET_IP_);
+		pintrack_unpin_walk(NULL, page_to_pfn(page), npages, 1,
+				    GUP_PIN_MISUSE_NO_PIN,
+				    trace_mm_gup_unpin_enabled(), _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
-
-/* Release @refs folio-level pins of @folio from its first page. */
-static void pintrack_unpin_folio(struct folio *folio, unsigned long refs,
-				 unsigned long ip)
-{
-	unsigned long pfn = folio_pfn(folio);
-	struct pintrack_out out __uninitialized;
-	struct pintrack_delta d = { };
-	struct pintrack_page *gp;
-	unsigned long flags;
-	spinlock_t *lock;	/* the bucket lock of the first page */
-
-	if (!refs || is_zero_pfn(pfn))
-		return;
-	out.pending = 0;
-	lock = pintrack_lock(pfn);
-	spin_lock_irqsave(lock, flags);
-	rcu_read_lock();
-	gp = pintrack_lookup(pfn);
-	if (gp)
-		pintrack_unpin(&d, &out, gp, &folio->page, pfn,
-			       min_t(unsigned long, refs, PINTRACK_COUNT_MASK),
-			       GUP_PIN_MISUSE_FOLIO, ip);
-	rcu_read_unlock();
-	spin_unlock_irqrestore(lock, flags);
-	pintrack_finish(&d, &out, PINTRACK_EV_UNPIN);
-}
 
 /**
  * __gup_unpin_track_folio() - Account a release that names only a folio.
@@ -1065,7 +872,11 @@ static void pintrack_unpin_folio(struct folio *folio, unsigned long refs,
  */
 void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
 {
-	pintrack_unpin_folio(folio, refs, _RET_IP_);
+	if (refs)
+		pintrack_unpin_walk(NULL, folio_pfn(folio), 1,
+				    min_t(unsigned long, refs,
+					  PINTRACK_COUNT_MASK),
+				    GUP_PIN_MISUSE_FOLIO, true, _RET_IP_);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
 
@@ -1085,7 +896,11 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 			if (folios[i] != folios[j])
 				break;
 		if (folios[i])
-			pintrack_unpin_folio(folios[i], j - i, _RET_IP_);
+			pintrack_unpin_walk(NULL, folio_pfn(folios[i]), 1,
+					    min_t(unsigned long, j - i,
+						  PINTRACK_COUNT_MASK),
+					    GUP_PIN_MISUSE_FOLIO, true,
+					    _RET_IP_);
 	}
 }
 
