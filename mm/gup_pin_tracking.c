@@ -581,7 +581,7 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 				pintrack_update(d, out, c, gp, page, p, now, m);
 				if (++i == limit)
 					break;
-				/* Nor a zero page: s390 and MIPS have several. */
+				/* Nor a zero page (s390, MIPS have several). */
 				if (!m.range && (pages[i] != page + 1 ||
 						 unlikely(is_zero_pfn(p + 1))))
 					break;
