@@ -765,6 +765,17 @@ static void *slow_read_fn(void *arg)
 	return NULL;
 }
 
+/* Power off and remove the null_blk device @name, if it exists. */
+static void slow_nullb_remove(const char *name)
+{
+	char cfg[128], attr[160];
+
+	snprintf(cfg, sizeof(cfg), "/sys/kernel/config/nullb/%s", name);
+	snprintf(attr, sizeof(attr), "%s/power", cfg);
+	write_str(attr, "0");
+	rmdir(cfg);
+}
+
 /*
  * A null_blk device @name (configfs; 6.12 names the disk after the
  * directory) whose reads complete @nsec nanoseconds after submission,
@@ -776,6 +787,8 @@ static int slow_nullb_open(const char *name, const char *nsec)
 	char cfg[128], attr[160], dev[64];
 	int i;
 
+	/* What a test killed by its timeout left behind. */
+	slow_nullb_remove(name);
 	snprintf(cfg, sizeof(cfg), "/sys/kernel/config/nullb/%s", name);
 	mkdir(cfg, 0755);
 	snprintf(attr, sizeof(attr), "%s/irqmode", cfg);
@@ -791,16 +804,6 @@ static int slow_nullb_open(const char *name, const char *nsec)
 	for (i = 0; i < 100 && access(dev, F_OK); i++)
 		usleep(10000);
 	return open(dev, O_RDONLY | O_DIRECT);
-}
-
-static void slow_nullb_remove(const char *name)
-{
-	char cfg[128], attr[160];
-
-	snprintf(cfg, sizeof(cfg), "/sys/kernel/config/nullb/%s", name);
-	snprintf(attr, sizeof(attr), "%s/power", cfg);
-	write_str(attr, "0");
-	rmdir(cfg);
 }
 
 /* Does the kernel command line hold @param? */
@@ -2446,14 +2449,18 @@ static void cma_blocked(struct __test_metadata *_metadata, const char *param,
 	slow_nullb_remove("pintrack_cma");
 }
 
-/* cma=: an allocation of the whole area (debugfs cma/reserved/alloc). */
-TEST_F(pintrack, cma_alloc_blocked)
+/*
+ * cma=: an allocation of the whole area (debugfs cma/reserved/alloc).
+ * Finding a user page in the area can take half a minute of faulting in
+ * a loaded TCG guest with KASAN: more than the harness's default 30 s.
+ */
+TEST_F_TIMEOUT(pintrack, cma_alloc_blocked, 300)
 {
 	cma_blocked(_metadata, " cma=", "reserved", 0);
 }
 
 /* hugetlb_cma=: a 1 GiB hugetlb page, which allocates with __GFP_NOWARN. */
-TEST_F(pintrack, gigantic_alloc_blocked)
+TEST_F_TIMEOUT(pintrack, gigantic_alloc_blocked, 300)
 {
 	cma_blocked(_metadata, "hugetlb_cma=", "hugetlb0", 1);
 }
