@@ -383,21 +383,6 @@ struct pintrack_call {
 static DEFINE_STATIC_KEY_FALSE(pintrack_stacks_key);
 
 /*
- * Add one pin to @gp, whose state word is @state (the count is not full).
- * The caller holds the bucket lock.
- */
-static __always_inline void pintrack_add(struct pintrack_delta *d,
-					 struct pintrack_page *gp, u32 state,
-					 u32 now, u32 longterm)
-{
-	d->pages += !pintrack_pins(state);
-	d->pins++;
-	d->longterm += !!(longterm & ~state);
-	WRITE_ONCE(gp->state, (state + 1) | PINTRACK_DMA_PINNED | longterm);
-	WRITE_ONCE(gp->pinned_at, now);
-}
-
-/*
  * Drop @drop pins from @gp, the page at @pfn; @freed: the page is being
  * freed. The caller holds the lock.
  */
@@ -460,7 +445,12 @@ static __always_inline bool pintrack_update_fast(struct pintrack_delta *d,
 	if (m.op == PINTRACK_OP_PIN) {
 		if (unlikely(count == PINTRACK_COUNT_MASK))
 			return false;
-		pintrack_add(d, gp, state, now, m.longterm);
+		d->pages += !count;
+		d->pins++;
+		d->longterm += !!(m.longterm & ~state);
+		WRITE_ONCE(gp->state,
+			   (state + 1) | PINTRACK_DMA_PINNED | m.longterm);
+		WRITE_ONCE(gp->pinned_at, now);
 		return true;
 	}
 	if (unlikely(!count))
@@ -494,17 +484,20 @@ pintrack_update_slow(struct pintrack_out *out, const struct pintrack_call *c,
 		     struct pintrack_page *gp, struct page *page,
 		     unsigned long pfn, enum pintrack_op op)
 {
+	const struct pintrack_mode pin = {
+		.op = PINTRACK_OP_PIN, .longterm = c->longterm,
+	};
 	struct pintrack_delta d = { };
 	u32 state = gp->state;
 	u32 count = pintrack_pins(state);
 	u32 drop;
 
 	if (op == PINTRACK_OP_PIN) {
-		if (unlikely(count == PINTRACK_COUNT_MASK)) {
+		/* A full count takes no more pins. */
+		if (!pintrack_update_fast(&d, gp, page, c->now, pin)) {
 			pintrack_misuse(out, gp, pfn, GUP_PIN_MISUSE_OVERFLOW);
 			return d;
 		}
-		pintrack_add(&d, gp, state, c->now, c->longterm);
 		if (static_branch_unlikely(&pintrack_stacks_key)) {
 			WRITE_ONCE(gp->stack, c->stack);
 			WRITE_ONCE(gp->tgid, c->tgid);
