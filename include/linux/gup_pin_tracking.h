@@ -33,6 +33,8 @@ void __gup_unpin_track_pages(struct page **pages, unsigned long npages);
 void __gup_unpin_track_range(struct page *page, unsigned long npages);
 void __gup_unpin_track_folio(struct folio *folio, unsigned long refs);
 void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios);
+void __unpin_user_folio_pages(struct folio *folio, struct page *page,
+			      unsigned long npages);
 void __gup_pin_track_free(struct page *page, unsigned int order);
 void __gup_pin_track_dump_page(const struct page *page);
 void __gup_pin_track_migrate_failed(struct list_head *folios,
@@ -123,6 +125,28 @@ static __always_inline void gup_unpin_track_range(struct page *page,
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
 		__gup_unpin_track_range(page, npages);
+}
+
+/**
+ * unpin_user_folio_pages() - Release pins of consecutive pages of a folio.
+ * @folio: The folio.
+ * @page: The first page of @folio whose pin is released.
+ * @npages: Number of consecutive pages from @page, one pin released on each.
+ *
+ * The same release as unpin_user_folio(@folio, @npages), for a caller that
+ * knows which pages it pinned: with tracking on, the tracker takes the
+ * pins from those pages. Otherwise it is unpin_user_folio().
+ *
+ * Context: Any context, including hard interrupt; does not sleep.
+ */
+static __always_inline void unpin_user_folio_pages(struct folio *folio,
+						   struct page *page,
+						   unsigned long npages)
+{
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__unpin_user_folio_pages(folio, page, npages);
+	else
+		unpin_user_folio(folio, npages);
 }
 
 /**
@@ -283,6 +307,13 @@ static inline void gup_unpin_track_pages(struct page **pages,
 static inline void gup_unpin_track_range(struct page *page,
 					 unsigned long npages)
 {
+}
+
+static inline void unpin_user_folio_pages(struct folio *folio,
+					  struct page *page,
+					  unsigned long npages)
+{
+	unpin_user_folio(folio, npages);
 }
 
 static inline void gup_unpin_track_folio(struct folio *folio,
