@@ -537,8 +537,9 @@ static __always_inline void pintrack_update(struct pintrack_delta *d,
 /*
  * Apply @m to @n pages: @pages[0..@n) (NULL entries and the shared zero
  * page skipped), or with @m.range the pages from @pfn, which lie in one
- * folio. A run is the pages of one chunk: one lock, one page_ext_lookup()
- * and, for a page that follows the previous one, the next entry.
+ * folio. A run is the pages of one chunk: one lock, one page_ext_lookup(),
+ * and the entries of its other pages follow in the chunk's section (the
+ * next one for the page after the previous one).
  */
 static __always_inline void pintrack_walk(struct pintrack_delta *d,
 					  struct pintrack_out *out,
@@ -552,8 +553,8 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 
 	while (i < n) {
 		struct page *page = m.range ? pfn_to_page(pfn + i) : pages[i];
-		unsigned long p, chunk, end, limit, flags;
-		struct pintrack_page *gp;
+		unsigned long p, p0, chunk, end, limit, flags;
+		struct pintrack_page *gp, *gp0;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
 		if (!page || (!m.range && is_zero_pfn(page_to_pfn(page)))) {
@@ -567,6 +568,8 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 		spin_lock_irqsave(lock, flags);
 		rcu_read_lock();
 		gp = pintrack_lookup(p);
+		gp0 = gp;
+		p0 = p;
 		while (gp) {
 			/* The pages one after the other, to the chunk's end. */
 			limit = i + pintrack_chunk_len(p, end - i);
@@ -584,7 +587,7 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 			}
 			if (m.range || i == end)
 				break;
-			/* Another page of the same chunk: its own lookup. */
+			/* Another page of the same chunk, the same section. */
 			page = pages[i];
 			if (!page)
 				break;
@@ -592,12 +595,12 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 			if (p >> PINTRACK_CHUNK_ORDER != chunk ||
 			    unlikely(is_zero_pfn(p)))
 				break;
-			gp = pintrack_lookup(p);
+			gp = pintrack_skip(gp0, p - p0);
 		}
 		rcu_read_unlock();
 		spin_unlock_irqrestore(lock, flags);
 		/* A page without page_ext is skipped. */
-		if (!gp)
+		if (!gp0)
 			i++;
 	}
 }

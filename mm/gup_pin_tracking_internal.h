@@ -131,13 +131,20 @@ static __always_inline struct pintrack_page *pintrack_lookup(unsigned long pfn)
 }
 
 /*
- * The entry of the page after the one of @gp, which must lie in the same
- * chunk: page_ext_next() of its page_ext.
+ * The entry of the page @n pages after the one of @gp (before it, if @n is
+ * negative), which must lie in the same chunk: page_ext_next() @n times.
  */
+static __always_inline struct pintrack_page *
+pintrack_skip(struct pintrack_page *gp, long n)
+{
+	return (void *)gp + n * (long)page_ext_size;
+}
+
+/* The entry of the page after the one of @gp, in the same chunk. */
 static __always_inline struct pintrack_page *
 pintrack_next(struct pintrack_page *gp)
 {
-	return (void *)gp + page_ext_size;
+	return pintrack_skip(gp, 1);
 }
 
 /*
