@@ -457,7 +457,7 @@ static __always_inline bool pintrack_update_fast(struct pintrack_delta *d,
 		return false;
 	if (m.check_refs && unlikely(pintrack_refs_dropped(page, count)))
 		return false;
-	if (count == 1) {
+	if (likely(count == 1)) {
 		/* The last pin: a watched page has its release logged. */
 		if (unlikely(state & (PINTRACK_WATCHED | PINTRACK_LONGTERM))) {
 			if (state & PINTRACK_WATCHED)
@@ -571,15 +571,19 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 		gp0 = gp;
 		p0 = p;
 		while (gp) {
-			/* The pages one after the other, to the chunk's end. */
+			/*
+			 * The pages one after the other, to the chunk's end
+			 * and, in an array, to the next zero page: GUP hands
+			 * it out unpinned, and it may follow a user page.
+			 */
 			limit = i + pintrack_chunk_len(p, end - i);
+			if (!m.range)
+				limit = min(limit, i + (my_zero_pfn(0) - p));
 			for (;;) {
 				pintrack_update(d, out, c, gp, page, p, now, m);
 				if (++i == limit)
 					break;
-				/* Nor a zero page (s390, MIPS have several). */
-				if (!m.range && (pages[i] != page + 1 ||
-						 unlikely(is_zero_pfn(p + 1))))
+				if (!m.range && pages[i] != page + 1)
 					break;
 				gp = pintrack_next(gp);
 				page++;
