@@ -553,7 +553,7 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 
 	while (i < n) {
 		struct page *page = m.range ? pfn_to_page(pfn + i) : pages[i];
-		unsigned long p, p0, chunk, end, limit, flags;
+		unsigned long p, p0, chunk, end, len, limit, flags;
 		struct pintrack_page *gp, *gp0;
 		spinlock_t *lock;	/* the bucket lock of the run's chunk */
 
@@ -576,9 +576,10 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 			 * and, in an array, to the next zero page: GUP hands
 			 * it out unpinned, and it may follow a user page.
 			 */
-			limit = i + pintrack_chunk_len(p, end - i);
-			if (!m.range)
-				limit = min(limit, i + (my_zero_pfn(0) - p));
+			len = pintrack_chunk_len(p, end - i);
+			if (!m.range && my_zero_pfn(0) - p < len)
+				len = my_zero_pfn(0) - p;
+			limit = i + len;
 			for (;;) {
 				pintrack_update(d, out, c, gp, page, p, now, m);
 				if (++i == limit)

@@ -1631,6 +1631,45 @@ static void pintrack_test_zero_page_in_run(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_dma_pin_count(zero), 0);
 }
 
+/*
+ * A run that starts after the zero page, deep in an array: the zero page
+ * lies behind it, not ahead (its distance must not wrap around).
+ */
+static void pintrack_test_run_after_zero_page(struct kunit *test)
+{
+	struct page *zero = ZERO_PAGE(0);
+	struct page *before = nth_page(zero, -1), *after = nth_page(zero, 1);
+	struct page *pages[3] = { before, before, after };
+	unsigned long pfn = page_to_pfn(zero);
+	struct page_ext *page_ext;
+
+	if (!gup_pin_tracking_enabled())
+		kunit_skip(test, "boot with gup_pin_tracking=on");
+	if (!((pfn - 1) & (PINTRACK_CHUNK_PAGES - 1)) ||
+	    !((pfn + 1) & (PINTRACK_CHUNK_PAGES - 1)) ||
+	    !pfn_valid(pfn - 1) || !pfn_valid(pfn + 1))
+		kunit_skip(test, "the zero page is at the edge of a chunk");
+	if (!PageReserved(before) || PageCompound(before) ||
+	    !PageReserved(after) || PageCompound(after))
+		kunit_skip(test, "pages around the zero page not reserved");
+	page_ext = page_ext_get(after);
+	if (!page_ext)
+		kunit_skip(test, "no page_ext after the zero page");
+	page_ext_put(page_ext);
+	KUNIT_ASSERT_EQ(test, page_dma_pin_count(before), 0);
+	KUNIT_ASSERT_EQ(test, page_dma_pin_count(after), 0);
+	page_ref_add(before, 2 * GUP_PIN_COUNTING_BIAS);
+	page_ref_add(after, GUP_PIN_COUNTING_BIAS);
+	gup_pin_track_pages(pages, ARRAY_SIZE(pages), FOLL_PIN);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(before), 2);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(after), 1);
+	gup_unpin_track_pages(pages, ARRAY_SIZE(pages));
+	page_ref_sub(before, 2 * GUP_PIN_COUNTING_BIAS);
+	page_ref_sub(after, GUP_PIN_COUNTING_BIAS);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(before), 0);
+	KUNIT_EXPECT_EQ(test, page_dma_pin_count(after), 0);
+}
+
 /* === Tracepoints ======================================================== */
 
 #ifdef CONFIG_TRACEPOINTS
@@ -1957,6 +1996,7 @@ static struct kunit_case pintrack_test_cases[] = {
 	KUNIT_CASE(pintrack_test_stale_secs_bounds),
 	KUNIT_CASE(pintrack_test_age_months),
 	KUNIT_CASE(pintrack_test_zero_page_in_run),
+	KUNIT_CASE(pintrack_test_run_after_zero_page),
 	KUNIT_CASE(pintrack_test_failures_release_two),
 	KUNIT_CASE(pintrack_test_failures_quiet),
 	KUNIT_CASE(pintrack_test_failures_folio_pages),
