@@ -495,7 +495,8 @@ static void pintrack_verify_folio(struct pintrack_verify *v, unsigned long pfn)
 			return;
 	}
 	if (large)
-		pintrack_mismatch(v, "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
+		pintrack_mismatch(v,
+				  "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
 				  pfn, order, tracked, upstream);
 	else
 		pintrack_mismatch(v, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
