@@ -536,8 +536,7 @@ static __always_inline void pintrack_update(struct pintrack_delta *d,
 
 /*
  * Apply @m to @n pages: @pages[0..@n) (NULL entries and the shared zero
- * page skipped), or with @m.range the pages from @pfn, which lie in one
- * folio. A run is the pages of one chunk: one lock, one page_ext_lookup(),
+ * page skipped), or with @m.range the @n consecutive pages from @pfn. A run is the pages of one chunk: one lock, one page_ext_lookup(),
  * and the entries of its other pages follow in the chunk's section (the
  * next one for the page after the previous one).
  */
@@ -631,7 +630,9 @@ static __always_inline bool pintrack_one(struct pintrack_delta *d,
 	rcu_read_lock();
 	gp = pintrack_lookup(pfn);
 	if (likely(gp))
-		done = pintrack_update_fast(d, gp, page, pintrack_now(), m);
+		done = pintrack_update_fast(d, gp, page,
+					    m.op == PINTRACK_OP_PIN ?
+					    pintrack_now() : 0, m);
 	rcu_read_unlock();
 	spin_unlock_irqrestore(lock, flags);
 	return done;
@@ -762,9 +763,9 @@ static bool pintrack_in_large_folio(unsigned long pfn, unsigned long n)
 }
 
 /*
- * Unpins of @pages or, if it is NULL, of the @n pages from @pfn, which lie
- * in one folio; @refs pins from each page, @what if one holds fewer. Out
- * of line, as pintrack_pin_walk().
+ * Unpins of @pages or, if it is NULL, of the @n consecutive pages from
+ * @pfn; @refs pins from each page, @what if one holds fewer. Out of line,
+ * as pintrack_pin_walk().
  */
 static noinline void pintrack_unpin_walk(struct page **pages,
 					 unsigned long pfn, unsigned long n,
@@ -844,8 +845,7 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 /**
  * __gup_unpin_track_range() - Account the release of a range of pins.
  * @page: The first page.
- * @npages: Number of consecutive pages of one folio, one pin released on
- *	    each.
+ * @npages: Number of consecutive pages, one pin released on each.
  *
  * Context: Any context; takes bucket locks with interrupts off.
  */

@@ -133,7 +133,10 @@ static __always_inline struct pintrack_page *pintrack_lookup(unsigned long pfn)
 /*
  * The entry of the page @n pages after the one of @gp (before it, if @n is
  * negative), which must lie in the same chunk: page_ext_next() @n times.
+ * With FLATMEM, which page_ext keeps in one array per node, that holds
+ * because FLATMEM has one node.
  */
+static_assert(!IS_ENABLED(CONFIG_FLATMEM) || !IS_ENABLED(CONFIG_NUMA));
 static __always_inline struct pintrack_page *
 pintrack_skip(struct pintrack_page *gp, long n)
 {
