@@ -536,7 +536,8 @@ static __always_inline void pintrack_update(struct pintrack_delta *d,
 
 /*
  * Apply @m to @n pages: @pages[0..@n) (NULL entries and the shared zero
- * page skipped), or with @m.range the @n consecutive pages from @pfn. A run is the pages of one chunk: one lock, one page_ext_lookup(),
+ * page skipped), or with @m.range the @n consecutive pages from @pfn. A
+ * run is the pages of one chunk: one lock, one page_ext_lookup(),
  * and the entries of its other pages follow in the chunk's section (the
  * next one for the page after the previous one).
  */
