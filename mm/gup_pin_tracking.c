@@ -111,7 +111,7 @@ struct pintrack_bucket *pintrack_buckets __read_mostly;
 unsigned int gup_pin_tracking_lock_bits __read_mostly;
 unsigned int pintrack_lock_shift __read_mostly;
 
-/* === Counters ============================================================ */
+/* === Counters ============================================================= */
 
 const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS] = {
 	[PINTRACK_PINNED_PAGES]		= "pinned_pages",

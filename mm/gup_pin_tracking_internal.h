@@ -25,7 +25,7 @@
 #include <linux/string.h>
 
 /*
- * The state word of a base page: the pin count and six flags. All but
+ * The state word of a base page: the pin count and five flags. All but
  * PINTRACK_REPORTED clear when the count drops to zero, which ends a pinning
  * episode. It is only written under the page's bucket lock; readers that
  * only look (the query API, dump_page(), debugfs) read it with READ_ONCE().

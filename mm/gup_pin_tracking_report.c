@@ -217,6 +217,44 @@ bool pintrack_kunit_count(const char *name)
 }
 #endif
 
+/* === Finding pinned pages ================================================= */
+
+/**
+ * pintrack_find_pinned() - Find the first pinned page of a pfn range.
+ * @pfn: The first pfn to look at.
+ * @end: The pfn after the last one.
+ * @snap: Filled with the entry of the page found.
+ *
+ * Context: Any context; reads the entries without their locks.
+ * Return: The first pfn in [@pfn, @end) with a tracked pin, or @end.
+ */
+unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
+				   struct pintrack_snap *snap)
+{
+	while (pfn < end) {
+		unsigned long len = pintrack_chunk_len(pfn, end - pfn);
+		struct page *page = pfn_to_online_page(pfn);
+		struct page_ext_iter iter;
+		struct page_ext *page_ext;
+
+		if (!page) {
+			pfn += len;
+			continue;
+		}
+		rcu_read_lock();
+		for_each_page_ext(page, len, page_ext, iter) {
+			pintrack_read(pintrack_page(page_ext), snap);
+			if (pintrack_pins(snap->state)) {
+				rcu_read_unlock();
+				return pfn + iter.index;
+			}
+		}
+		rcu_read_unlock();
+		pfn += len;
+	}
+	return end;
+}
+
 /* === Migration failures =================================================== */
 
 /*
@@ -460,42 +498,6 @@ noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 		pr_info("unpinned by:\n");
 		stack_trace_print(entries, nr, 1);
 	}
-}
-
-/**
- * pintrack_find_pinned() - Find the first pinned page of a pfn range.
- * @pfn: The first pfn to look at.
- * @end: The pfn after the last one.
- * @snap: Filled with the entry of the page found.
- *
- * Context: Any context; reads the entries without their locks.
- * Return: The first pfn in [@pfn, @end) with a tracked pin, or @end.
- */
-unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
-				   struct pintrack_snap *snap)
-{
-	while (pfn < end) {
-		unsigned long len = pintrack_chunk_len(pfn, end - pfn);
-		struct page *page = pfn_to_online_page(pfn);
-		struct page_ext_iter iter;
-		struct page_ext *page_ext;
-
-		if (!page) {
-			pfn += len;
-			continue;
-		}
-		rcu_read_lock();
-		for_each_page_ext(page, len, page_ext, iter) {
-			pintrack_read(pintrack_page(page_ext), snap);
-			if (pintrack_pins(snap->state)) {
-				rcu_read_unlock();
-				return pfn + iter.index;
-			}
-		}
-		rcu_read_unlock();
-		pfn += len;
-	}
-	return end;
 }
 
 static bool pintrack_folio_pinned(struct folio *folio)

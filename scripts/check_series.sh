@@ -131,7 +131,8 @@ done
 # new files, on the whole series with tracking =y.
 apt_install sparse
 if make -C "$R" O="$BUILD/series-y" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" C=2 \
-	mm/gup_pin_tracking.o mm/gup_pin_tracking_debugfs.o > "$LOG/sparse.log" 2>&1; then
+	mm/gup_pin_tracking.o mm/gup_pin_tracking_report.o mm/gup_pin_tracking_debugfs.o \
+	> "$LOG/sparse.log" 2>&1; then
 	if grep -E 'gup_pin_tracking[^:]*:[0-9]+:[0-9]+: (warning|error)' "$LOG/sparse.log" \
 		> "$LOG/sparse.out"; then
 		bad "sparse: $(wc -l < "$LOG/sparse.out") findings in the new files: $(head -n2 "$LOG/sparse.out")"
@@ -153,9 +154,10 @@ fi
 # 3. checkpatch --strict. Justified in the cover letter: the kselftest
 # harness's FIXTURE_DATA(pintrack) *self read as a product, the layout
 # every trace event header has (TRACE_EVENT( name, then TP_PROTO(... on
-# lines of their own), in include/trace/events/ only, and the reuse of
+# lines of their own), in include/trace/events/ only, the reuse of
 # the cursor arguments that every for_each macro has, in mainline's
-# for_each_page_ext() only.
+# for_each_page_ext() only, and the EM()/EMe() list of the misuse names
+# (the pattern of include/trace/events/migrate.h).
 for p in "$P"/0*.patch; do
 	case $p in */0000-cover-letter.patch) continue ;; esac
 	"$R/scripts/checkpatch.pl" --strict --show-types --no-tree -q "$p" 2>&1 |
@@ -164,6 +166,9 @@ for p in "$P"/0*.patch; do
 		     /FILE: include\/trace\/events\/gup_pin_tracking\.h:/ { next }
 		     /^CHECK:MACRO_ARG_REUSE: Macro argument reuse .__(page_ext|iter|pgcount)./ &&
 		     /#define for_each_page_ext\(/ { next }
+		     /^ERROR:COMPLEX_MACRO:/ && /\+#define GUP_PIN_MISUSE_KINDS/ { next }
+		     /^WARNING:(MACRO_ARG_UNUSED|TRAILING_SEMICOLON):/ &&
+		     /\+#define EMe?\(a, b\)/ { next }
 		     { print }' > "$LOG/cp.out"
 	left=$(grep -E '^(ERROR|WARNING|CHECK):' "$LOG/cp.out" |
 		grep -v -e "CHECK:SPACING: spaces preferred around that '\*' (ctx:WxV)")

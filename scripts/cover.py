@@ -56,16 +56,15 @@ Benchmark (make bench: QEMU -icount, guest time = instructions, so the
 figures repeat exactly; wall clock beside is noisy):
 
 {table}
-The series: page_ext_lookup() and the page_ext iterators of Linux 6.16,
-the tracker with its MAINTAINERS entry (page_ext state, locks, misuse
-reports and stacks), then the hooks (GUP and direct-io, bio, io_uring,
-page and hugetlb free), the debugfs files, the dump_page() and migration
-reports, KUnit, the selftest, the gdb commands, the documentation and
-the config fragment; each patch that adds a file adds it to MAINTAINERS.
-Misuse detection
-and stacks are not split from the tracker: they live in the same update
-of the same word under the same lock, and a tracker without them would
-be dead code for one patch.
+The series: page_ext_lookup() and the page_ext iterators of Linux 6.16;
+the tracker that counts pins (page_ext state, locks, the one walker, the
+queries) with its MAINTAINERS entry, then its hooks (GUP and direct-io,
+bio, io_uring); then one patch per feature, each with its hooks: misuse
+reports (page and hugetlb free), dump_page(), the pinners' stacks, the
+debugfs files, the migration and stale pin reports, the trace events;
+then KUnit, the selftest, the gdb commands, the documentation and the
+config fragment. Each patch that adds a file adds it to MAINTAINERS, and
+every prefix builds with the tracker =n and =y.
 
 Testing: KUnit on UML with KASAN, lockdep and DEBUG_VM (booted on,
 stacks, off and with a bad value); the x86_64 guest with KASAN, lockdep
@@ -79,9 +78,12 @@ argument reuse" on for_each_page_ext() (mainline's, as every for_each
 macro), "spaces preferred
 around that '*'" on FIXTURE_DATA(pintrack) *self in the selftest, which is
 the kselftest harness's own macro (checkpatch reads it as a product),
-and "Lines should not end with a '('" / "Alignment should match open
+"Lines should not end with a '('" / "Alignment should match open
 parenthesis" in include/trace/events/gup_pin_tracking.h, the layout of
-every trace event header.
+every trace event header, and the EM()/EMe() list of the misuse names
+(as MIGRATE_REASON in include/trace/events/migrate.h and its users):
+"Macros with complex values", "Argument ... is not used" and "macros
+should not use a trailing semicolon".
 """
 
 s = open(cover).read()
