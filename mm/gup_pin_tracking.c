@@ -604,9 +604,13 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 		}
 		rcu_read_unlock();
 		spin_unlock_irqrestore(lock, flags);
-		/* A page without page_ext is skipped. */
+		/*
+		 * A page without page_ext (ZONE_DEVICE memory, say) is
+		 * skipped; in a range, with the rest of its chunk, which lies
+		 * in the same section.
+		 */
 		if (!gp0)
-			i++;
+			i += m.range ? pintrack_chunk_len(p, n - i) : 1;
 	}
 }
 
@@ -943,20 +947,29 @@ static noinline void pintrack_free_pinned(unsigned long pfn, unsigned long nr)
 	pintrack_finish(&d, &out, PINTRACK_EV_FREE);
 }
 
-/* Check the 2^@order pages from @page being freed. */
+/*
+ * Check the 2^@order pages from @page being freed, chunk by chunk: a chunk
+ * without page_ext does not end the check.
+ */
 static noinline void pintrack_free_check(struct page *page, unsigned int order)
 {
+	unsigned long start = page_to_pfn(page), end = start + (1UL << order);
+	unsigned long pfn, len;
 	struct page_ext_iter iter;
 	struct page_ext *page_ext;
 
 	rcu_read_lock();
-	/* Nobody pins a page whose refcount is zero: look unlocked. */
-	for_each_page_ext(page, 1UL << order, page_ext, iter) {
-		if (unlikely(READ_ONCE(pintrack_page(page_ext)->state))) {
-			pintrack_free_pinned(iter.start_pfn, 1UL << order);
-			break;
+	for (pfn = start; pfn < end; pfn += len) {
+		len = pintrack_chunk_len(pfn, end - pfn);
+		/* Nobody pins a page whose refcount is zero: look unlocked. */
+		for_each_page_ext(pfn_to_page(pfn), len, page_ext, iter) {
+			if (unlikely(READ_ONCE(pintrack_page(page_ext)->state))) {
+				pintrack_free_pinned(start, 1UL << order);
+				goto out;
+			}
 		}
 	}
+out:
 	rcu_read_unlock();
 }
 
