@@ -59,17 +59,25 @@ configure() { # configure O FRAGMENT...
 	make -s -C "$R" O="$o" ARCH=x86_64 olddefconfig >/dev/null
 }
 # Objects to build for a commit: the .c files it touches (kernel side),
-# and the users of the header when it touches the header.
+# and the users of a header it touches (every tracker object for the
+# tracker's own headers), as far as they exist at that commit.
 objects() {
-	local f
+	local f o tracker="mm/gup_pin_tracking.o mm/gup_pin_tracking_report.o"
+	tracker="$tracker mm/gup_pin_tracking_debugfs.o"
 	for f in $("${G[@]}" diff --name-only "$1~1" "$1"); do
 		case $f in
 		tools/* | Documentation/* | scripts/*) ;;
 		include/linux/gup_pin_tracking.h | include/linux/page_ext.h)
-			echo mm/gup.o mm/page_alloc.o mm/debug.o block/bio.o mm/page_ext.o ;;
+			echo mm/gup.o mm/page_alloc.o mm/debug.o block/bio.o mm/page_ext.o
+			echo "$tracker" ;;
+		mm/gup_pin_tracking_internal.h | include/trace/events/gup_pin_tracking.h)
+			echo "$tracker" ;;
 		*.c) echo "${f%.c}.o" ;;
 		esac
-	done | tr ' ' '\n' | sort -u | tr '\n' ' '
+	done | tr ' ' '\n' | sort -u | while read -r o; do
+		# Only what exists at this commit (a new file comes later).
+		[ -n "$o" ] && [ -f "$R/${o%.o}.c" ] && echo "$o"
+	done | tr '\n' ' '
 }
 # Is OBJ part of the build configured in O? (configured O OBJ) Looks for
 # its obj-$(CONFIG_FOO) line in the Makefiles of its directory and their
