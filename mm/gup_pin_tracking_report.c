@@ -181,7 +181,6 @@ void __gup_pin_track_dump_page(const struct page *page)
 		snap.state & PINTRACK_DMA_PINNED ? " DmaPinned" : "");
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * pintrack_kunit_count() - Count a report in a KUnit test instead of
  *			    printing it.
@@ -191,7 +190,8 @@ void __gup_pin_track_dump_page(const struct page *page)
  *
  * A KUnit test that provokes reports on purpose owns a named resource with
  * an int; reports made while it runs are counted there, as slub does for
- * "slab_errors".
+ * "slab_errors". Without CONFIG_KUNIT, kunit_get_current_test() is NULL
+ * and this is "return false".
  *
  * Context: Any context.
  * Return: true if the report was counted and must not be printed.
@@ -210,12 +210,6 @@ bool pintrack_kunit_count(const char *name)
 	kunit_put_resource(resource);
 	return true;
 }
-#else
-bool pintrack_kunit_count(const char *name)
-{
-	return false;
-}
-#endif
 
 /* === Finding pinned pages ================================================= */
 
