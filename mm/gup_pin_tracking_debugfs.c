@@ -132,7 +132,7 @@ static void pintrack_pinned_stop(struct seq_file *m, void *v)
 static void pintrack_show_entry(struct seq_file *m, unsigned long pfn,
 				const struct pintrack_snap *snap)
 {
-	char who[PINTRACK_WHO_LEN], line[PINTRACK_WHO_LEN + 64];
+	char who[PINTRACK_WHO_LEN], line[PINTRACK_LINE_LEN];
 
 	pintrack_page_line(line, sizeof(line), pfn, snap, pintrack_now(),
 			   pintrack_who(who, sizeof(who), snap));

@@ -293,6 +293,8 @@ struct seq_file;
 
 /* " pid <tgid> comm <comm>" is at most this long, with its NUL. */
 #define PINTRACK_WHO_LEN		(24 + TASK_COMM_LEN)
+/* Longest pintrack_page_line(). */
+#define PINTRACK_LINE_LEN		(64 + PINTRACK_WHO_LEN)
 
 int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len);
 const char *pintrack_who(char *buf, size_t len,

@@ -123,9 +123,6 @@ int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
 			 pintrack_secs(snap->pinned_at, now), who);
 }
 
-/* Longest pintrack_page_line(). */
-#define PINTRACK_LINE_LEN		(64 + PINTRACK_WHO_LEN)
-
 /**
  * pintrack_log_stack() - Print a saved stack to the kernel log.
  * @handle: The stack; nothing is printed for 0.
@@ -163,22 +160,22 @@ void pintrack_seq_stack(struct seq_file *m, depot_stack_handle_t handle)
  * __gup_pin_track_dump_page() - dump_page() hook.
  * @page: The page being dumped.
  *
- * One line: the count, the long-term flag and the DmaPinned bit. The
- * pinner's stack is left to the tracker's own reports, which call
- * dump_page() and print it once.
+ * The page's line, as pintrack_page_line() prints it, without the pinner:
+ * its stack is left to the tracker's own reports, which call dump_page()
+ * and print it once.
  *
  * Context: Any context.
  */
 void __gup_pin_track_dump_page(const struct page *page)
 {
+	char line[PINTRACK_LINE_LEN];
 	struct pintrack_snap snap;
 
 	if (!pintrack_snapshot(page, &snap))
 		return;
-	pr_warn("pfn 0x%lx pins %u%s%s\n", page_to_pfn(page),
-		pintrack_pins(snap.state),
-		snap.state & PINTRACK_LONGTERM ? " longterm" : "",
-		snap.state & PINTRACK_DMA_PINNED ? " DmaPinned" : "");
+	pintrack_page_line(line, sizeof(line), page_to_pfn(page), &snap,
+			   pintrack_now(), "");
+	pr_warn("%s\n", line);
 }
 
 /**

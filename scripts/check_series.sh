@@ -68,8 +68,10 @@ objects() {
 		case $f in
 		tools/* | Documentation/* | scripts/*) ;;
 		include/linux/gup_pin_tracking.h | include/linux/page_ext.h)
-			echo mm/gup.o mm/page_alloc.o mm/debug.o block/bio.o mm/page_ext.o
-			echo "$tracker" ;;
+			# Its users at this commit (upstream's and the tracker's).
+			"${G[@]}" grep -l "include <${f#include/}>" -- '*.c' |
+				grep -v -e '^tools/' -e '^samples/' -e '^Documentation/' |
+				sed 's/\.c$/.o/' ;;
 		mm/gup_pin_tracking_internal.h | include/trace/events/gup_pin_tracking.h)
 			echo "$tracker" ;;
 		*.c) echo "${f%.c}.o" ;;

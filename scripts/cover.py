@@ -58,9 +58,10 @@ figures repeat exactly; wall clock beside is noisy):
 {table}
 The series: page_ext_lookup() and the page_ext iterators of Linux 6.16;
 the tracker that counts pins (page_ext state, locks, the one walker, the
-queries) with its MAINTAINERS entry, then its hooks (GUP and direct-io,
-bio, io_uring); then one patch per feature, each with its hooks: misuse
-reports (page and hugetlb free), dump_page(), the pinners' stacks, the
+queries) with its MAINTAINERS entry; its hooks in mm/gup.c, with the
+bio, io_uring and direct-io releases that must name their pages in the
+same step; then one patch per feature, each with its hooks: misuse
+reports (page and hugetlb free, dump_page()), the pinners' stacks, the
 debugfs files, the migration and stale pin reports, the trace events;
 then KUnit, the selftest, the gdb commands, the documentation and the
 config fragment. Each patch that adds a file adds it to MAINTAINERS, and

@@ -30,29 +30,32 @@ fi
 
 # The new files of the tracker come in by feature: the states of
 # scripts/split.sh, one per feature diff of patches/features/.
-S=$BUILD/split
+S=$BUILD/split-patches
+[ -e "$S" ] && [ ! -e "$S/.split-states" ] && rm -rf "$S"
 bash "$TOP/scripts/split.sh" states "$S"
+SPLIT_FILES=$(sed -n '/^SPLIT_FILES="/,/"$/p' "$TOP/scripts/split.sh" | tr -d '"' |
+	sed 's/^SPLIT_FILES=//')
 
-# step PATCH|- "FILES" [FEATURE]: apply one series patch, add new files and,
+# step PATCH "FILES" [FEATURE]: apply one series patch, add new files and,
 # with FEATURE, bring the split files to that feature's state (core: the
 # first); commit with the feature's message, else the patch's.
 step() {
-	local patch=$1 files=$2 feature=${3:-} msg= subject body f
-	if [ "$patch" != - ]; then
-		"${G[@]}" apply --index "$TOP/patches/$patch" ||
-			die "$patch does not apply"
-		msg=$TOP/patches/$patch
-	fi
+	local patch=$1 files=$2 feature=${3:-} msg=$TOP/patches/$1 subject body f
+	"${G[@]}" apply --index "$TOP/patches/$patch" || die "$patch does not apply"
 	for f in $files; do
 		mkdir -p "$R/$(dirname "$f")"
 		cp "$TOP/$f" "$R/$f"
 		"${G[@]}" add -f "$f"
 	done
 	if [ -n "$feature" ]; then
-		for f in $(cd "$S/$feature" && find . -type f | sed 's|^\./||'); do
-			mkdir -p "$R/$(dirname "$f")"
-			cp "$S/$feature/$f" "$R/$f"
-			"${G[@]}" add -f "$f"
+		for f in $SPLIT_FILES; do
+			if [ -f "$S/$feature/$f" ]; then
+				mkdir -p "$R/$(dirname "$f")"
+				cp "$S/$feature/$f" "$R/$f"
+				"${G[@]}" add -f "$f"
+			elif [ -e "$R/$f" ]; then
+				"${G[@]}" rm -q -f "$f"
+			fi
 		done
 		[ -f "$TOP/patches/features/$feature.diff" ] &&
 			msg=$TOP/patches/features/$feature.diff
@@ -83,42 +86,50 @@ section, so the entries of a run follow each other (page_ext_next()).
 Every release names the page it releases and takes the pin from that
 page only, never from another page of its folio. The hooks are
 static-key inline wrappers in include/linux/gup_pin_tracking.h with
-empty stubs when CONFIG_GUP_PIN_TRACKING=n.
+empty stubs when CONFIG_GUP_PIN_TRACKING=n; the next patch calls them
+from mm/gup.c and adds the tracked half of unpin_user_folio_pages(),
+__unpin_user_folio_pages(), there.
 
 gup_pin_tracking=off (the default) reserves no page_ext memory; =on
 costs 8 bytes a page. Entries stay 8-byte aligned for the page_ext
-clients after this one. The next patches add the hooks; later ones the
-misuse reports, the pinners' stacks, the debugfs files, the migration
-and stale pin reports and the trace events.
+clients after this one. The per-CPU counters, the time of the last pin
+and gup_pin_tracking_longterm() are written here and read by the later
+patches (debugfs, the stale pin scan, KUnit); those add the misuse
+reports, the pinners' stacks, the debugfs files, the migration and stale
+pin reports and the trace events.
 
 This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),
 which kept the flag and count in struct page under a zone lock.
 
 Signed-off-by: GUP Pin Tracking Team <gup-pin-tracking@example.org>
 MSG
-step 0003-mm-gup-count-FOLL_PIN-pins-in-the-pin-tracker.patch ""
-step 0004-block-name-the-released-pages-for-the-pin-tracker.patch ""
-step 0005-io_uring-rsrc-release-registered-buffer-pins-by-page.patch ""
-step 0006-mm-report-pages-and-hugetlb-folios-freed-while-pinned.patch "" \
-	0006-misuse
-step 0007-mm-debug-print-tracked-pins-in-dump_page.patch ""
-step 0008-mm-gup_pin_tracking-select-the-stack-depot-for-stacks-mode.patch "" \
-	0008-stacks
-step 0009-mm-gup_pin_tracking-add-the-debugfs-files.patch "" 0009-debugfs
-step 0010-mm-name-the-pinned-pages-that-block-migration.patch "" \
-	0010-migration-stale
-step 0011-mm-gup_pin_tracking-list-the-trace-event-header.patch "" \
-	0011-tracepoints
-step 0012-mm-gup_pin_tracking-build-the-KUnit-tests.patch \
+step 0003-mm-gup-count-FOLL_PIN-pins-and-unpins-in-the-pin-tracker.patch ""
+step 0004-mm-report-pages-freed-while-pinned-and-print-tracked-pins.patch "" \
+	0004-misuse
+step 0005-mm-gup_pin_tracking-select-the-stack-depot-for-stacks-mode.patch "" \
+	0005-stacks
+step 0006-mm-gup_pin_tracking-add-the-debugfs-files.patch "" 0006-debugfs
+step 0007-mm-name-the-pinned-pages-that-block-migration.patch "" \
+	0007-migration-stale
+step 0008-mm-gup_pin_tracking-list-the-trace-event-header.patch "" \
+	0008-tracepoints
+step 0009-mm-gup_pin_tracking-add-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
-step 0013-selftests-mm-build-the-gup_pin_tracking-test.patch \
+step 0010-selftests-mm-add-a-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0014-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
+step 0011-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
 	"scripts/gdb/linux/gup_pin_tracking.py"
-step 0015-Documentation-mm-list-gup_pin_tracking.patch \
+step 0012-Documentation-mm-add-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
-step 0016-kernel-configs-add-gup_pin_tracking.config.patch \
+step 0013-kernel-configs-add-gup_pin_tracking.config.patch \
 	"kernel/configs/gup_pin_tracking.config"
+
+# The series must carry exactly the tree make check tests: every file it
+# changes as in build/linux, and every new file of the repo.
+for f in $("${G[@]}" diff --name-only base series) \
+	 $(cd "$TOP" && find mm include Documentation tools kernel scripts/gdb -type f); do
+	cmp -s "$R/$f" "$SRC/$f" || die "the series and build/linux differ in $f"
+done
 
 rm -rf "$OUT"
 "${G[@]}" format-patch -q --cover-letter --base=base -o "$OUT" base..series

@@ -7,42 +7,39 @@
 # them in steps (counting and hooks, then misuse reports, stacks, debugfs,
 # migration reports and stale pins, tracepoints): patches/features/*.diff
 # are those steps, each a diff between two states of the files with the
-# message of its commit in front, applied in the order of FEATURES. The
-# first state (counting and hooks) is what remains of the whole files with
-# every feature diff reversed.
+# message of its commit in front, in the order of FEATURES. The first
+# state (counting and hooks, "core") is what remains of the whole files
+# with every feature diff reversed.
 #
-#   split.sh states DIR  - write each state's files to DIR/<feature>/
-#                          (DIR/core is the first, the last is the repo's);
-#                          fails if a diff does not reverse exactly
-#   split.sh diffs DIR   - after editing the files of DIR/<feature>/ (and the
-#                          repo's), rewrite patches/features/*.diff from the
-#                          states, keeping their messages
+#   split.sh states DIR [REV] - write each state's files to DIR/<feature>/
+#                   (DIR/core first, the last one the files themselves),
+#                   from the work tree or, with REV, from that commit; fails
+#                   if a diff does not reverse exactly
+#   split.sh diffs DIR - rewrite patches/features/*.diff from the states in
+#                   DIR (their messages kept); the last state must be the
+#                   work tree's files, and the result must reverse again
+#   split.sh check - do the work tree's files reverse? (make check runs it)
 #
-# To change a file: edit it in the repo; if `make patches` then says a
-# feature diff does not reverse, run `split.sh states build/split`, fix the
-# states the change belongs to by hand and run `split.sh diffs build/split`.
+# To change a file so that a feature diff no longer reverses (make patches
+# and make check say which): `split.sh states build/split-edit HEAD`, make
+# the change in every state it belongs to (and in the repo), then
+# `split.sh diffs build/split-edit`.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 FEATURES_DIR=$TOP/patches/features
 # In series order; each is patches/features/<name>.diff.
-FEATURES="0006-misuse 0008-stacks 0009-debugfs 0010-migration-stale
-	0011-tracepoints"
+FEATURES="0004-misuse 0005-stacks 0006-debugfs 0007-migration-stale
+	0008-tracepoints"
 SPLIT_FILES="include/linux/gup_pin_tracking.h
 	include/trace/events/gup_pin_tracking.h
 	mm/gup_pin_tracking.c mm/gup_pin_tracking_internal.h
 	mm/gup_pin_tracking_report.c mm/gup_pin_tracking_debugfs.c"
+# A states directory says so; split.sh empties no other directory.
+MARK=.split-states
 
-# copy_files FROM TO: the split files that exist in FROM.
-copy_files() {
-	local f
-	for f in $SPLIT_FILES; do
-		if [ -f "$1/$f" ]; then
-			mkdir -p "$2/$(dirname "$f")"
-			cp "$1/$f" "$2/$f"
-		fi
-	done
-}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 
 # The feature before NAME in FEATURES ("core" for the first).
 prev_of() {
@@ -54,54 +51,92 @@ prev_of() {
 	die "unknown feature $1"
 }
 
+# The last feature: its state is the files themselves.
+last_feature() {
+	local f
+	for f in $FEATURES; do :; done
+	echo "$f"
+}
+
+# files_to DIR [REV]: the split files of the work tree (or of REV) in DIR.
+files_to() {
+	local f
+	mkdir -p "$1"
+	for f in $SPLIT_FILES; do
+		mkdir -p "$1/$(dirname "$f")"
+		if [ -n "${2:-}" ]; then
+			git -C "$TOP" show "$2:$f" > "$1/$f"
+		else
+			cp "$TOP/$f" "$1/$f"
+		fi
+	done
+}
+
+# reverse DIR FEATURE: undo FEATURE's diff on the state in DIR, all or
+# nothing (git apply outside any repository, with no fuzz).
+reverse() {
+	(cd "$1" && GIT_CEILING_DIRECTORIES=$(dirname "$PWD") \
+		git apply -R -p1 "$FEATURES_DIR/$2.diff") ||
+		die "patches/features/$2.diff does not reverse on the files (see scripts/split.sh)"
+}
+
+# states DIR [REV]
 states() {
-	local dir=$1 next f rev=
-	rm -rf "$dir"
+	local dir=$1 rev=${2:-} next= f order=
+	if [ -e "$dir" ]; then
+		[ -e "$dir/$MARK" ] || die "$dir exists and is not a states directory"
+		rm -rf "$dir"
+	fi
 	mkdir -p "$dir"
-	for f in $FEATURES; do rev="$f $rev"; done
-	next=
-	for f in $rev; do
+	touch "$dir/$MARK"
+	for f in $FEATURES; do order="$f $order"; done
+	for f in $order core; do
 		if [ -z "$next" ]; then
-			copy_files "$TOP" "$dir/$f"
+			files_to "$dir/$f" "$rev"
 		else
 			mkdir -p "$dir/$f"
 			cp -a "$dir/$next/." "$dir/$f/"
-			patch -R -p1 -F0 -s --no-backup-if-mismatch -d "$dir/$f" \
-				< "$FEATURES_DIR/$next.diff" ||
-				die "patches/features/$next.diff does not reverse on the files (see split.sh)"
+			reverse "$dir/$f" "$next"
 		fi
 		next=$f
 	done
-	mkdir -p "$dir/core"
-	cp -a "$dir/$next/." "$dir/core/"
-	patch -R -p1 -F0 -s --no-backup-if-mismatch -d "$dir/core" \
-		< "$FEATURES_DIR/$next.diff" ||
-		die "patches/features/$next.diff does not reverse on the files (see split.sh)"
-	find "$dir" -type f -empty -delete
 }
 
+# diffs DIR
 diffs() {
-	local dir=$1 f prev tmp msg
-	tmp=$(mktemp -d)
+	local dir=$1 f prev out rc
+	[ -e "$dir/$MARK" ] || die "$dir is not a states directory"
+	files_to "$TMP/tree"
+	diff -r "$TMP/tree" "$dir/$(last_feature)" > /dev/null ||
+		die "$dir/$(last_feature) is not the work tree's files: change those too"
 	for f in $FEATURES; do
 		prev=$(prev_of "$f")
-		rm -rf "$tmp/a" "$tmp/b"
-		mkdir -p "$tmp/a" "$tmp/b"
-		cp -a "$dir/$prev/." "$tmp/a/"
-		cp -a "$dir/$f/." "$tmp/b/"
-		msg=$FEATURES_DIR/$f.diff
-		{
-			sed -n '1,/^---$/p' "$msg"
-			(cd "$tmp" && git diff --no-index --no-color --src-prefix= \
-				--dst-prefix= a b || true)
-		} > "$tmp/$f.diff"
-		mv "$tmp/$f.diff" "$msg"
+		rm -rf "$TMP/a" "$TMP/b"
+		mkdir -p "$TMP/a" "$TMP/b"
+		(cd "$dir/$prev" && cp --parents $(cd "$dir/$prev" &&
+			ls $SPLIT_FILES 2>/dev/null) "$TMP/a/")
+		(cd "$dir/$f" && cp --parents $(cd "$dir/$f" &&
+			ls $SPLIT_FILES 2>/dev/null) "$TMP/b/")
+		out=$TMP/$f.diff
+		sed -n '1,/^---$/p' "$FEATURES_DIR/$f.diff" > "$out"
+		rc=0
+		(cd "$TMP" && git diff --no-index --no-color --no-ext-diff \
+			--no-renames --src-prefix= --dst-prefix= a b) >> "$out" || rc=$?
+		[ "$rc" -le 1 ] || die "git diff failed for $f"
+		[ "$rc" -eq 1 ] || die "$f changes nothing"
+		cp "$out" "$FEATURES_DIR/$f.diff"
 	done
-	rm -rf "$tmp"
+	# The diffs must give the same states back.
+	states "$TMP/check"
+	for f in core $FEATURES; do
+		diff -r -x "$MARK" "$dir/$f" "$TMP/check/$f" > /dev/null ||
+			die "the new diffs do not give $dir/$f back"
+	done
 }
 
 case ${1:-} in
-states) states "${2:?split.sh states DIR}" ;;
+states) states "${2:?split.sh states DIR [REV]}" "${3:-}" ;;
 diffs) diffs "${2:?split.sh diffs DIR}" ;;
-*) die "usage: split.sh states|diffs DIR" ;;
+check) states "$TMP/states" && say "the feature diffs reverse on the files" ;;
+*) die "usage: split.sh states DIR [REV] | diffs DIR | check" ;;
 esac
