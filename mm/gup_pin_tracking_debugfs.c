@@ -560,8 +560,9 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
  * For each page with page_ext: the DmaPinned bit is set exactly when the
  * count is non-zero; for a large folio the counts of its pages add up to its
  * _pincount; for a small folio each pin is backed by GUP_PIN_COUNTING_BIAS
- * references. A difference is re-checked for up to about 0.2 s before it
- * is reported, holding no reference or hotplug lock while it waits.
+ * references. A difference is re-checked for up to about 2.5 s (waits of
+ * 10 ms, doubling to 640 ms) before it is reported, holding no reference
+ * or hotplug lock while it waits.
  *
  * Context: Process context, may sleep.
  * Return: The number of mismatches.
