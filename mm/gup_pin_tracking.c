@@ -720,6 +720,7 @@ static __always_inline void pintrack_pin(struct page **pages,
  * @pages: The pages pinned.
  * @npages: Number of entries in @pages.
  * @gup_flags: The FOLL_* flags of the pin.
+ * @ip: The caller of the pin entry point, for the trace events.
  *
  * One pin is counted on each page; the shared zero page is skipped, as
  * upstream never pins it. Nothing is counted without FOLL_PIN.
@@ -727,9 +728,9 @@ static __always_inline void pintrack_pin(struct page **pages,
  * Context: Process context; takes bucket locks with interrupts off.
  */
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
-			   unsigned int gup_flags)
+			   unsigned int gup_flags, unsigned long ip)
 {
-	pintrack_pin(pages, npages, gup_flags, _RET_IP_);
+	pintrack_pin(pages, npages, gup_flags, ip);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
 
@@ -737,25 +738,29 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
  * __gup_pin_track_folio() - Count one pin taken on a whole folio.
  * @folio: The folio; the pin is counted on its first page.
  * @gup_flags: The FOLL_* flags of the pin.
+ * @ip: As for __gup_pin_track_pages().
  *
  * Context: Process context; takes a bucket lock with interrupts off.
  */
-void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags)
+void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags,
+			   unsigned long ip)
 {
 	struct page *page = &folio->page;
 
-	pintrack_pin(&page, 1, gup_flags | FOLL_PIN, _RET_IP_);
+	pintrack_pin(&page, 1, gup_flags | FOLL_PIN, ip);
 }
 
 /**
  * __gup_pin_track_added() - Count a pin added with folio_add_pin().
  * @page: The page whose folio got the pin, and that its holder will unpin.
  *
+ * @ip: As for __gup_pin_track_pages().
+ *
  * Context: Any context; takes a bucket lock with interrupts off.
  */
-void __gup_pin_track_added(struct page *page)
+void __gup_pin_track_added(struct page *page, unsigned long ip)
 {
-	pintrack_pin(&page, 1, FOLL_PIN, _RET_IP_);
+	pintrack_pin(&page, 1, FOLL_PIN, ip);
 }
 
 /* Do the @n pages from @pfn all lie in one large folio? */
@@ -835,15 +840,17 @@ static __always_inline void pintrack_unpin(struct page **pages,
  * __gup_unpin_track_pages() - Account the release of an array of pins.
  * @pages: The pages being unpinned; NULL entries are skipped.
  * @npages: Number of entries in @pages.
+ * @ip: The caller of the unpin entry point, for the trace events.
  *
  * One pin is released from each page. A page that holds no tracked pin is
  * reported; pins are never taken from another page of its folio.
  *
  * Context: Any context; takes bucket locks with interrupts off.
  */
-void __gup_unpin_track_pages(struct page **pages, unsigned long npages)
+void __gup_unpin_track_pages(struct page **pages, unsigned long npages,
+			     unsigned long ip)
 {
-	pintrack_unpin(pages, npages, _RET_IP_);
+	pintrack_unpin(pages, npages, ip);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
@@ -851,17 +858,19 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
  * __gup_unpin_track_range() - Account the release of a range of pins.
  * @page: The first page.
  * @npages: Number of consecutive pages, one pin released on each.
+ * @ip: As for __gup_unpin_track_pages().
  *
  * Context: Any context; takes bucket locks with interrupts off.
  */
-void __gup_unpin_track_range(struct page *page, unsigned long npages)
+void __gup_unpin_track_range(struct page *page, unsigned long npages,
+			     unsigned long ip)
 {
 	if (npages == 1)
-		pintrack_unpin(&page, 1, _RET_IP_);
+		pintrack_unpin(&page, 1, ip);
 	else
 		pintrack_unpin_walk(NULL, page_to_pfn(page), npages, 1,
 				    GUP_PIN_MISUSE_NO_PIN,
-				    trace_mm_gup_unpin_enabled(), _RET_IP_);
+				    trace_mm_gup_unpin_enabled(), ip);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
 
@@ -869,6 +878,7 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
  * __gup_unpin_track_folio() - Account a release that names only a folio.
  * @folio: The folio.
  * @refs: Number of pins released.
+ * @ip: As for __gup_unpin_track_pages().
  *
  * Only a folio-level pin (memfd_pin_folios()) is released this way, and it
  * is counted on the folio's first page: the pins are taken from there. A
@@ -876,13 +886,14 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
  *
  * Context: Any context; takes a bucket lock with interrupts off.
  */
-void __gup_unpin_track_folio(struct folio *folio, unsigned long refs)
+void __gup_unpin_track_folio(struct folio *folio, unsigned long refs,
+			     unsigned long ip)
 {
 	if (refs)
 		pintrack_unpin_walk(NULL, folio_pfn(folio), 1,
 				    min_t(unsigned long, refs,
 					  PINTRACK_COUNT_MASK),
-				    GUP_PIN_MISUSE_FOLIO, true, _RET_IP_);
+				    GUP_PIN_MISUSE_FOLIO, true, ip);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
 
@@ -890,10 +901,12 @@ EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_folio);
  * __gup_unpin_track_folios() - Account the release of an array of folios.
  * @folios: The folios; one pin released per entry, NULL entries skipped.
  * @nfolios: Number of entries in @folios.
+ * @ip: As for __gup_unpin_track_pages().
  *
  * Context: Any context; takes bucket locks with interrupts off.
  */
-void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
+void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios,
+			      unsigned long ip)
 {
 	unsigned long i, j;
 
@@ -905,8 +918,7 @@ void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios)
 			pintrack_unpin_walk(NULL, folio_pfn(folios[i]), 1,
 					    min_t(unsigned long, j - i,
 						  PINTRACK_COUNT_MASK),
-					    GUP_PIN_MISUSE_FOLIO, true,
-					    _RET_IP_);
+					    GUP_PIN_MISUSE_FOLIO, true, ip);
 	}
 }
 

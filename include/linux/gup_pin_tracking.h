@@ -25,14 +25,20 @@ enum gup_pin_misuse {
 DECLARE_STATIC_KEY_FALSE(gup_pin_tracking_key);
 extern struct page_ext_operations gup_pin_tracking_ops;
 
+/* The last argument of each: _RET_IP_ of the function with the hook. */
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
-			   unsigned int gup_flags);
-void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags);
-void __gup_pin_track_added(struct page *page);
-void __gup_unpin_track_pages(struct page **pages, unsigned long npages);
-void __gup_unpin_track_range(struct page *page, unsigned long npages);
-void __gup_unpin_track_folio(struct folio *folio, unsigned long refs);
-void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios);
+			   unsigned int gup_flags, unsigned long ip);
+void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags,
+			   unsigned long ip);
+void __gup_pin_track_added(struct page *page, unsigned long ip);
+void __gup_unpin_track_pages(struct page **pages, unsigned long npages,
+			     unsigned long ip);
+void __gup_unpin_track_range(struct page *page, unsigned long npages,
+			     unsigned long ip);
+void __gup_unpin_track_folio(struct folio *folio, unsigned long refs,
+			     unsigned long ip);
+void __gup_unpin_track_folios(struct folio **folios, unsigned long nfolios,
+			      unsigned long ip);
 void __unpin_user_folio_pages(struct folio *folio, struct page *page,
 			      unsigned long npages);
 void __gup_pin_track_free(struct page *page, unsigned int order);
@@ -69,7 +75,7 @@ static __always_inline void gup_pin_track_pages(struct page **pages,
 						unsigned int gup_flags)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key) && npages > 0)
-		__gup_pin_track_pages(pages, npages, gup_flags);
+		__gup_pin_track_pages(pages, npages, gup_flags, _RET_IP_);
 }
 
 /**
@@ -83,7 +89,7 @@ static __always_inline void gup_pin_track_folio(struct folio *folio,
 						unsigned int gup_flags)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_pin_track_folio(folio, gup_flags);
+		__gup_pin_track_folio(folio, gup_flags, _RET_IP_);
 }
 
 /**
@@ -96,7 +102,7 @@ static __always_inline void gup_pin_track_folio(struct folio *folio,
 static __always_inline void gup_pin_track_added(struct page *page)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_pin_track_added(page);
+		__gup_pin_track_added(page, _RET_IP_);
 }
 
 /**
@@ -110,7 +116,7 @@ static __always_inline void gup_unpin_track_pages(struct page **pages,
 						  unsigned long npages)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_unpin_track_pages(pages, npages);
+		__gup_unpin_track_pages(pages, npages, _RET_IP_);
 }
 
 /**
@@ -124,7 +130,7 @@ static __always_inline void gup_unpin_track_range(struct page *page,
 						  unsigned long npages)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_unpin_track_range(page, npages);
+		__gup_unpin_track_range(page, npages, _RET_IP_);
 }
 
 /**
@@ -163,7 +169,7 @@ static __always_inline void gup_unpin_track_folio(struct folio *folio,
 						  unsigned long refs)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_unpin_track_folio(folio, refs);
+		__gup_unpin_track_folio(folio, refs, _RET_IP_);
 }
 
 /**
@@ -177,7 +183,7 @@ static __always_inline void gup_unpin_track_folios(struct folio **folios,
 						   unsigned long nfolios)
 {
 	if (static_branch_unlikely(&gup_pin_tracking_key))
-		__gup_unpin_track_folios(folios, nfolios);
+		__gup_unpin_track_folios(folios, nfolios, _RET_IP_);
 }
 
 /**
