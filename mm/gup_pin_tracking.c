@@ -166,8 +166,8 @@ void gup_pin_tracking_count(unsigned int idx, long n)
 /* The names of enum gup_pin_misuse, from the list the trace event uses. */
 #undef EM
 #undef EMe
-#define EM(a, b)	[a] = b,
-#define EMe(a, b)	[a] = b
+#define EM(a, b)	b,
+#define EMe(a, b)	b
 
 const char *const gup_pin_tracking_misuse_names[GUP_PIN_NR_MISUSE] = {
 	GUP_PIN_MISUSE_KINDS
