@@ -82,7 +82,7 @@ reverse() {
 
 # states DIR [REV]
 states() {
-	local dir=$1 rev=${2:-} next= f order=
+	local dir=$1 rev=${2:-} next='' f order=''
 	if [ -e "$dir" ]; then
 		[ -e "$dir/$MARK" ] || die "$dir exists and is not a states directory"
 		rm -rf "$dir"
@@ -104,7 +104,7 @@ states() {
 
 # diffs DIR
 diffs() {
-	local dir=$1 f prev out rc
+	local dir=$1 f g prev out rc
 	[ -e "$dir/$MARK" ] || die "$dir is not a states directory"
 	files_to "$TMP/tree"
 	diff -r "$TMP/tree" "$dir/$(last_feature)" > /dev/null ||
@@ -113,10 +113,14 @@ diffs() {
 		prev=$(prev_of "$f")
 		rm -rf "$TMP/a" "$TMP/b"
 		mkdir -p "$TMP/a" "$TMP/b"
-		(cd "$dir/$prev" && cp --parents $(cd "$dir/$prev" &&
-			ls $SPLIT_FILES 2>/dev/null) "$TMP/a/")
-		(cd "$dir/$f" && cp --parents $(cd "$dir/$f" &&
-			ls $SPLIT_FILES 2>/dev/null) "$TMP/b/")
+		for g in $SPLIT_FILES; do
+			if [ -f "$dir/$prev/$g" ]; then
+				install -D -m 644 "$dir/$prev/$g" "$TMP/a/$g"
+			fi
+			if [ -f "$dir/$f/$g" ]; then
+				install -D -m 644 "$dir/$f/$g" "$TMP/b/$g"
+			fi
+		done
 		out=$TMP/$f.diff
 		sed -n '1,/^---$/p' "$FEATURES_DIR/$f.diff" > "$out"
 		rc=0
