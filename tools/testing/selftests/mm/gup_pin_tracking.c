@@ -1693,12 +1693,12 @@ TEST_F(pintrack, stress)
 #define STALE_MSG	"gup_pin_tracking: short-term pin held "
 
 /*
- * With stale_secs=1, an O_DIRECT read held in flight for 3.5 s by a slow
+ * With stale_secs=1, an O_DIRECT read held in flight for 8 s by a slow
  * null_blk is reported as a stale short-term pin (in stacks mode with this
  * process's pid and comm and a bio/iov_iter stack), while io_uring buffers
  * registered for as long (long-term pins) are not.
  */
-TEST_F(pintrack, stale_short_term_pin)
+TEST_F_TIMEOUT(pintrack, stale_short_term_pin, 120)
 {
 	char want[128], line[512], comm[32] = "", *stats, *buf, *ubuf;
 	unsigned long pfn, upfn[4];
@@ -1722,7 +1722,14 @@ TEST_F(pintrack, stale_short_term_pin)
 	EXPECT_EQ(0, stat_of(stats, "stale_secs"));
 	free(stats);
 
-	sr.fd = slow_nullb_open("pintrack_stale", "3500000000");
+	/*
+	 * The read holds its pin 8 s. A pin is stale once two whole
+	 * seconds old (more than stale_secs=1), and a scan that found none
+	 * waits at least 100 times its own duration before the next (25 ms
+	 * for 2 GiB under TCG: 2.5 s), so the second scan, about 3.5 s in,
+	 * must still find the pin, even with a slowed-down host.
+	 */
+	sr.fd = slow_nullb_open("pintrack_stale", "8000000000");
 	ASSERT_LE(0, sr.fd);
 	buf = map_anon(page_size, page_size, 0);
 	ubuf = map_anon(4 * page_size, page_size, 0);
@@ -1743,7 +1750,7 @@ TEST_F(pintrack, stale_short_term_pin)
 	sr.buf = buf;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, slow_read_fn, &sr));
 	/* Wait for the scan (deferrable: it runs when the CPU is awake). */
-	for (i = 0; i < 30; i++) {
+	for (i = 0; i < 80; i++) {
 		usleep(100000);
 		stats = read_file(PINTRACK_DIR "stats");
 		ASSERT_NE(NULL, stats);
