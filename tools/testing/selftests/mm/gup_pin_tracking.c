@@ -1727,10 +1727,13 @@ TEST_F_TIMEOUT(pintrack, stale_short_term_pin, 120)
 	 * seconds old (more than stale_secs=1), and a scan that found none
 	 * waits at least 100 times its own duration before the next (25 ms
 	 * for 2 GiB under TCG: 2.5 s), so the second scan, about 3.5 s in,
-	 * must still find the pin, even with a slowed-down host.
+	 * must still find the pin, even with a slowed-down host. null_blk
+	 * times a request out after 5 s: give this one 30 s.
 	 */
 	sr.fd = slow_nullb_open("pintrack_stale", "8000000000");
 	ASSERT_LE(0, sr.fd);
+	ASSERT_EQ(0, write_str("/sys/block/pintrack_stale/queue/io_timeout",
+			       "30000"));
 	buf = map_anon(page_size, page_size, 0);
 	ubuf = map_anon(4 * page_size, page_size, 0);
 	ASSERT_NE(NULL, buf);
