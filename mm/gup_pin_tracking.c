@@ -753,7 +753,6 @@ void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags,
 /**
  * __gup_pin_track_added() - Count a pin added with folio_add_pin().
  * @page: The page whose folio got the pin, and that its holder will unpin.
- *
  * @ip: As for __gup_pin_track_pages().
  *
  * Context: Any context; takes a bucket lock with interrupts off.
