@@ -18,6 +18,7 @@
 #include <linux/hash.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -28,6 +29,7 @@
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
@@ -35,6 +37,10 @@
 #include <linux/string.h>
 
 #include <kunit/visibility.h>
+
+#ifdef CONFIG_UNWINDER_ORC
+#include <asm/unwind.h>
+#endif
 
 #include "gup_pin_tracking_internal.h"
 #include "internal.h"
@@ -124,6 +130,8 @@ const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS] = {
 	[PINTRACK_MIGRATE_PINNED]	= "migrate_failures_pinned",
 	[PINTRACK_MIGRATE_OTHER]	= "migrate_failures_other",
 	[PINTRACK_FAILURES_DROPPED]	= "failures_dropped",
+	[PINTRACK_STACK_UNWINDS]	= "stack_unwinds",
+	[PINTRACK_STACK_CACHE_HITS]	= "stack_cache_hits",
 };
 
 static_assert(ARRAY_SIZE(gup_pin_tracking_counter_names) ==
@@ -218,30 +226,333 @@ enum pintrack_event {
 /* === Stacks =============================================================== */
 
 /*
- * Frames kept of a pinner's stack. Unwinding costs about the same per frame
- * (ORC), and every pin call in stacks mode pays it: 8 frames from the GUP
- * entry point reach the caller that matters (io_sqe_buffer_register, the
- * bio's direct I/O, the driver) at half the cost of 16.
+ * Frames kept of a pinner's stack, from the caller of GUP's pin entry point:
+ * the driver, io_uring's buffer registration, the bio's direct I/O, up to
+ * the system call in the common cases. Below them the tracker's frames and
+ * GUP's are unwound but not kept; PINTRACK_UNWIND_MAX bounds all of them.
  */
 #define PINTRACK_STACK_DEPTH		8
+#define PINTRACK_UNWIND_MAX		(PINTRACK_STACK_DEPTH + 8)
 
 static depot_stack_handle_t pintrack_failure_handle __read_mostly;
 
+/* GUP's pin entry points, [start, end) each, from kallsyms. */
+static struct {
+	unsigned long start, end;
+} pintrack_gup_entries[5] __ro_after_init;
+
+static void __init pintrack_stack_init(void)
+{
+	const unsigned long fns[] = {
+		(unsigned long)pin_user_pages,
+		(unsigned long)pin_user_pages_fast,
+		(unsigned long)pin_user_pages_remote,
+		(unsigned long)pin_user_pages_unlocked,
+		(unsigned long)memfd_pin_folios,
+	};
+	unsigned long size, off;
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(fns) != ARRAY_SIZE(pintrack_gup_entries));
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		if (!kallsyms_lookup_size_offset(fns[i], &size, &off))
+			continue;
+		pintrack_gup_entries[i].start = fns[i] - off;
+		pintrack_gup_entries[i].end = fns[i] - off + size;
+	}
+}
+
+static bool pintrack_in_gup_entry(unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pintrack_gup_entries); i++)
+		if (addr >= pintrack_gup_entries[i].start &&
+		    addr < pintrack_gup_entries[i].end)
+			return true;
+	return false;
+}
+
 /*
+ * The first frame of @entries to keep: the one above GUP's pin entry point
+ * or, if no frame is in one (a pin from a fault, a KUnit test), above @hook,
+ * the return address into the tracker's hook.
+ */
+static unsigned int pintrack_stack_start(const unsigned long *entries,
+					 unsigned int nr, unsigned long hook)
+{
+	unsigned int i, start = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (pintrack_in_gup_entry(entries[i]))
+			return i + 1;
+		if (entries[i] == hook && !start)
+			start = i + 1;
+	}
+	return start;
+}
+
+static depot_stack_handle_t pintrack_depot_save(unsigned long *entries,
+						unsigned int nr,
+						unsigned long hook, gfp_t gfp)
+{
+	unsigned int start = pintrack_stack_start(entries, nr, hook);
+	depot_stack_handle_t handle;
+
+	handle = stack_depot_save(entries + start,
+				  min(nr - start, PINTRACK_STACK_DEPTH), gfp);
+	gup_pin_tracking_count(PINTRACK_STACK_UNWINDS, 1);
+	return handle ? handle : pintrack_failure_handle;
+}
+
+/* The stack of a pin call, unwound. */
+static noinline depot_stack_handle_t pintrack_save_stack(unsigned long hook,
+							 gfp_t gfp)
+{
+	unsigned long entries[PINTRACK_UNWIND_MAX];
+	unsigned int nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+
+	return pintrack_depot_save(entries, nr, hook, gfp);
+}
+
+#ifdef CONFIG_UNWINDER_ORC
+/*
+ * Unwinding costs thousands of instructions (ORC: a table search and checks
+ * per frame), and the pins of one call site come from the same few call
+ * chains. So each CPU keeps the last stacks it unwound, keyed by what
+ * identifies a chain at the hook: @ip, the caller of GUP's entry point, and
+ * the depth of the stack pointer in the task stack. A cached stack is used
+ * only if the stack slots where its return addresses were found hold them
+ * still, and, for a frame that ORC sizes from its frame pointer, the slot
+ * where a callee saved that frame pointer holds it still: then the unwinder
+ * would read the same slots, one frame after the other, and a hit gives the
+ * stack it would give. See "Stacks" in Documentation/mm/gup_pin_tracking.rst.
+ */
+#define PINTRACK_STACK_CACHE_BITS	6
+#define PINTRACK_STACK_FP_MAX		4
+
+struct pintrack_stack_cache {
+	unsigned long ip;
+	unsigned int depth;		/* bytes below the top of the stack */
+	depot_stack_handle_t handle;
+	unsigned int nr;		/* return addresses to check; 0: unused */
+	unsigned int nr_fp;		/* frame pointers to check */
+	u16 slot[PINTRACK_UNWIND_MAX];	/* words below the top of the stack */
+	unsigned long ret[PINTRACK_UNWIND_MAX];	/* what they hold */
+	/* Slots that hold stack addresses, both in words below the top. */
+	u16 fp_slot[PINTRACK_STACK_FP_MAX];
+	u16 fp[PINTRACK_STACK_FP_MAX];
+};
+
+/* Allocated in stacks mode (and for the KUnit tests). */
+static struct pintrack_stack_cache __percpu *pintrack_stack_cache __read_mostly;
+
+static void __init pintrack_stack_cache_init(void)
+{
+	pintrack_stack_cache = __alloc_percpu(sizeof(*pintrack_stack_cache) <<
+					      PINTRACK_STACK_CACHE_BITS,
+					      __alignof__(*pintrack_stack_cache));
+}
+
+/* The entry of @ip at @depth on this CPU. Preemption is off. */
+static __always_inline struct pintrack_stack_cache *
+pintrack_stack_cache_slot(unsigned long ip, unsigned int depth)
+{
+	return this_cpu_ptr(pintrack_stack_cache) +
+	       hash_long(ip ^ depth, PINTRACK_STACK_CACHE_BITS);
+}
+
+/*
+ * The word @slot words below @top. Other frames' slots, which KASAN may
+ * have poisoned around them: not checked.
+ */
+static __always_inline unsigned long pintrack_stack_word(unsigned long top,
+							 unsigned int slot)
+{
+	return READ_ONCE_NOCHECK(*((unsigned long *)top - slot));
+}
+
+/* Does @sc hold the stack of @ip at @depth, below @top? */
+static bool pintrack_stack_cached(const struct pintrack_stack_cache *sc,
+				  unsigned long ip, unsigned int depth,
+				  unsigned long top)
+{
+	unsigned int i;
+
+	if (sc->ip != ip || sc->depth != depth || !sc->nr)
+		return false;
+	for (i = 0; i < sc->nr; i++)
+		if (pintrack_stack_word(top, sc->slot[i]) != sc->ret[i])
+			return false;
+	for (i = 0; i < sc->nr_fp; i++)
+		if (pintrack_stack_word(top, sc->fp_slot[i]) !=
+		    top - sc->fp[i] * sizeof(long))
+			return false;
+	return true;
+}
+
+/*
+ * Record in @sc that the word at @p holds the stack address @addr, both
+ * below @top. False if there is no room.
+ */
+static bool pintrack_stack_fp(struct pintrack_stack_cache *sc,
+			      unsigned long top, unsigned long *p,
+			      unsigned long addr)
+{
+	if (!p || sc->nr_fp == PINTRACK_STACK_FP_MAX)
+		return false;
+	sc->fp_slot[sc->nr_fp] = (unsigned long *)top - p;
+	sc->fp[sc->nr_fp++] = (top - addr) / sizeof(long);
+	return true;
+}
+
+/*
+ * The frame left, from @sp to @cfa, whose return address was at @slot: if
+ * ORC sized it from its frame pointer @bp (16 bytes below @cfa after "push
+ * %rbp; mov %rsp,%rbp", or with @cfa saved just below @bp in a frame that
+ * gcc realigned with DRAP), record where a callee saved @bp (the highest
+ * word from @low, the caller's stack pointer, up to @slot that holds it),
+ * and for DRAP the slot that holds @cfa. Other frames may keep anything in
+ * %rbp, even an address in the frame, but not one that meets either test.
+ * False if @sc cannot check the frame.
+ */
+static bool pintrack_stack_frame(struct pintrack_stack_cache *sc,
+				 unsigned long top, unsigned long low,
+				 unsigned long *slot, unsigned long sp,
+				 unsigned long bp, unsigned long cfa)
+{
+	unsigned long *saved = NULL, *p;
+	bool drap;
+
+	if (bp < sp || bp >= cfa)
+		return true;
+	drap = READ_ONCE_NOCHECK(*((unsigned long *)bp - 1)) == cfa;
+	if (cfa != bp + 2 * sizeof(long) && !drap)
+		return true;
+	for (p = slot - 1; p >= (unsigned long *)low && !saved; p--)
+		if (READ_ONCE_NOCHECK(*p) == bp)
+			saved = p;
+	if (!pintrack_stack_fp(sc, top, saved, bp))
+		return false;
+	return !drap || pintrack_stack_fp(sc, top, (unsigned long *)bp - 1,
+					  cfa);
+}
+
+/*
+ * Unwind the current task's stack into @sc: the return addresses above @sp,
+ * the caller's stack pointer, each with the slot it was read from (in words
+ * below @top), up to the last frame that pintrack_stack_start() keeps.
+ * False if the chain cannot be cached, or does not reach @hook, the return
+ * address into the hook.
+ */
+static noinline bool pintrack_unwind(struct pintrack_stack_cache *sc,
+				     unsigned long hook, unsigned long sp,
+				     unsigned long top)
+{
+	unsigned int n = 0, start = 0, end = PINTRACK_UNWIND_MAX;
+	struct unwind_state state;
+	bool exact = true;
+
+	sc->nr_fp = 0;
+	for (unwind_start(&state, current, NULL, NULL); !unwind_done(&state);) {
+		unsigned long *slot = unwind_get_return_address_ptr(&state);
+		unsigned long frame = state.sp, bp = state.bp, ret;
+		/* Below @sp, this function's frames: gone once it returns. */
+		bool mine = (unsigned long)slot < sp;
+
+		ret = unwind_get_return_address(&state);
+		if (!ret)
+			break;
+		if (!mine) {
+			/* An exception frame, or a slot off this stack. */
+			if (state.regs ||
+			    top - (unsigned long)slot > THREAD_SIZE)
+				exact = false;
+			sc->ret[n] = ret;
+			sc->slot[n++] = (unsigned long *)top - slot;
+			if (ret == hook && !start)
+				start = n;
+			else if (pintrack_in_gup_entry(ret))
+				start = n;
+			if (start)
+				end = min(start + PINTRACK_STACK_DEPTH, end);
+			if (n == end)
+				break;
+		}
+		unwind_next_frame(&state);
+		if (!mine && !unwind_done(&state) &&
+		    !pintrack_stack_frame(sc, top, sp, slot, frame, bp,
+					  state.sp))
+			exact = false;
+	}
+	sc->nr = n;
+	return exact && start && !unwind_error(&state);
+}
+
+/* The stack of a pin call from a task, through this CPU's cache. */
+static noinline depot_stack_handle_t
+pintrack_save_stack_cached(unsigned long ip, unsigned long hook, gfp_t gfp)
+{
+	unsigned long sp = current_stack_pointer;
+	unsigned long top = (unsigned long)task_stack_page(current) +
+			    THREAD_SIZE;
+	unsigned int depth = top - sp;
+	struct pintrack_stack_cache *sc, new;
+	depot_stack_handle_t handle;
+
+	if (depth >= THREAD_SIZE)
+		return pintrack_save_stack(hook, gfp);
+	preempt_disable();
+	sc = pintrack_stack_cache_slot(ip, depth);
+	if (pintrack_stack_cached(sc, ip, depth, top)) {
+		handle = sc->handle;
+		preempt_enable();
+		gup_pin_tracking_count(PINTRACK_STACK_CACHE_HITS, 1);
+		return handle;
+	}
+	preempt_enable();
+	if (!pintrack_unwind(&new, hook, sp, top))
+		return pintrack_depot_save(new.ret, new.nr, hook, gfp);
+	new.ip = ip;
+	new.depth = depth;
+	new.handle = pintrack_depot_save(new.ret, new.nr, hook, gfp);
+	/* Not the failure handle: the next pin may save the real stack. */
+	if (new.handle != pintrack_failure_handle) {
+		preempt_disable();
+		*pintrack_stack_cache_slot(ip, depth) = new;
+		preempt_enable();
+	}
+	return new.handle;
+}
+#else
+static inline void pintrack_stack_cache_init(void)
+{
+}
+#endif
+
+/**
+ * gup_pin_tracking_save_stack() - Save the stack of a pin call.
+ * @ip: The caller of GUP's pin entry point.
+ * @gfp: For stack_depot_save().
+ *
  * Saved once per pin call, not per page. stack_depot_save() may allocate with
  * GFP_NOWAIT, but the page allocator never pins, so this cannot recurse into
  * the tracker and needs no guard (unlike page_owner).
+ *
+ * Context: Any context.
+ * Return: The stack's handle; the "failure" stack's if it cannot be saved.
  */
-static noinline depot_stack_handle_t pintrack_save_stack(gfp_t gfp)
+VISIBLE_IF_KUNIT noinline depot_stack_handle_t
+gup_pin_tracking_save_stack(unsigned long ip, gfp_t gfp)
 {
-	unsigned long entries[PINTRACK_STACK_DEPTH];
-	depot_stack_handle_t handle;
-	unsigned int nr;
-
-	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
-	handle = stack_depot_save(entries, nr, gfp);
-	return handle ? handle : pintrack_failure_handle;
+#ifdef CONFIG_UNWINDER_ORC
+	/* Interrupts run on stacks of their own, and must not touch a cache. */
+	if (pintrack_stack_cache && in_task())
+		return pintrack_save_stack_cached(ip, _RET_IP_, gfp);
+#endif
+	return pintrack_save_stack(_RET_IP_, gfp);
 }
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_save_stack);
 
 /*
  * The pinner in stacks mode: the thread group id, and above it a tag of the
@@ -701,8 +1012,8 @@ static __always_inline void pintrack_pin(struct page **pages,
 	if (static_branch_unlikely(&pintrack_stacks_key)) {
 		depot_stack_handle_t stack;
 
-		/* Here, so that the tracker's frames are skipped alike. */
-		stack = pintrack_save_stack(GFP_NOWAIT | __GFP_NOWARN);
+		stack = gup_pin_tracking_save_stack(ip, GFP_NOWAIT |
+						    __GFP_NOWARN);
 		pintrack_pin_walk(pages, n, longterm, true, ip, stack);
 	} else if (unlikely(trace_mm_gup_pin_enabled())) {
 		pintrack_pin_walk(pages, n, longterm, true, ip, 0);
@@ -1089,8 +1400,13 @@ static void __init init_gup_pin_tracking(void)
 	gup_pin_tracking_lock_bits = ilog2(nr);
 	pintrack_lock_shift = 64 - gup_pin_tracking_lock_bits;
 
+	if (pintrack_boot_mode == PINTRACK_MODE_STACKS ||
+	    IS_ENABLED(CONFIG_KUNIT))
+		pintrack_stack_cache_init();
 	if (pintrack_boot_mode == PINTRACK_MODE_STACKS) {
-		pintrack_failure_handle = pintrack_save_stack(GFP_KERNEL);
+		pintrack_stack_init();
+		pintrack_failure_handle = pintrack_save_stack(_THIS_IP_,
+							      GFP_KERNEL);
 		gup_pin_tracking_stacks = true;
 		static_branch_enable(&pintrack_stacks_key);
 	}

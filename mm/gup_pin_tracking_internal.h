@@ -188,6 +188,8 @@ enum pintrack_counter {
 	PINTRACK_MIGRATE_PINNED,
 	PINTRACK_MIGRATE_OTHER,
 	PINTRACK_FAILURES_DROPPED,
+	PINTRACK_STACK_UNWINDS,
+	PINTRACK_STACK_CACHE_HITS,
 	PINTRACK_NR_COUNTERS,
 };
 
@@ -323,6 +325,7 @@ unsigned long gup_pin_tracking_stale_scan(void);
 int gup_pin_tracking_pinners_show(struct seq_file *m, void *v);
 bool gup_pin_tracking_blocked(struct page *page, int refs,
 			      enum migrate_reason reason, bool warn);
+depot_stack_handle_t gup_pin_tracking_save_stack(unsigned long ip, gfp_t gfp);
 #endif
 
 #endif /* __MM_GUP_PIN_TRACKING_INTERNAL_H */

@@ -22,6 +22,7 @@
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/stackdepot.h>
 #include <linux/string.h>
 
 #include "../gup_pin_tracking_internal.h"
@@ -1120,6 +1121,186 @@ static void pintrack_test_pinners(struct kunit *test)
 	unpin_user_pages(b, 2);
 }
 
+/*
+ * The stack cache (x86 ORC). Each function below is a frame of its own:
+ * noinline, and the store after each call keeps it from being a sibling
+ * call or merged with its twin. The key (@ip) is the test's; a key never
+ * used before forces a real unwind of the same chain.
+ */
+static int pintrack_stack_sink;
+static unsigned long pintrack_stack_key = 0x1000;
+
+static noinline depot_stack_handle_t pintrack_stack_hook(unsigned long ip)
+{
+	depot_stack_handle_t h = gup_pin_tracking_save_stack(ip, GFP_KERNEL);
+
+	WRITE_ONCE(pintrack_stack_sink, 1);
+	return h;
+}
+
+/* Two call sites of the hook, with frames of one size. */
+static noinline depot_stack_handle_t pintrack_stack_site_a(unsigned long ip)
+{
+	depot_stack_handle_t h = pintrack_stack_hook(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, 2);
+	return h;
+}
+
+static noinline depot_stack_handle_t pintrack_stack_site_b(unsigned long ip)
+{
+	depot_stack_handle_t h = pintrack_stack_hook(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, 3);
+	return h;
+}
+
+/* Two callers of pintrack_stack_site_a() with frames of one size. */
+static noinline depot_stack_handle_t pintrack_stack_outer_x(unsigned long ip)
+{
+	depot_stack_handle_t h = pintrack_stack_site_a(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, 5);
+	return h;
+}
+
+static noinline depot_stack_handle_t pintrack_stack_outer_y(unsigned long ip)
+{
+	depot_stack_handle_t h = pintrack_stack_site_a(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, 6);
+	return h;
+}
+
+/* pintrack_stack_site_a() from deeper in the stack. */
+static noinline depot_stack_handle_t pintrack_stack_deeper(unsigned long ip)
+{
+	depot_stack_handle_t h = pintrack_stack_outer_x(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, 4);
+	return h;
+}
+
+struct pintrack_stack_step {
+	depot_stack_handle_t (*fn)(unsigned long ip);
+	bool fresh;		/* a new key: a real unwind */
+	bool hit;		/* must be a cache hit */
+	depot_stack_handle_t h;
+	long hits;
+};
+
+struct pintrack_stack_run {
+	struct pintrack_stack_step *steps;
+	unsigned int n;
+	struct completion done;
+};
+
+/*
+ * The steps run in a thread of their own, bound to one CPU (the cache is
+ * per CPU), whose frames above them are kthread()'s: KASAN realigns the
+ * frames of functions with arrays on the stack, as the test's, and a chain
+ * through a frame sized by its frame pointer is never cached.
+ */
+static int pintrack_stack_thread(void *data)
+{
+	struct pintrack_stack_run *run = data;
+	unsigned long key = ++pintrack_stack_key;
+	struct pintrack_stack_step *st;
+	long hits;
+
+	for (st = run->steps; st < run->steps + run->n; st++) {
+		hits = gup_pin_tracking_counter(PINTRACK_STACK_CACHE_HITS);
+		st->h = st->fn(st->fresh ? ++pintrack_stack_key : key);
+		st->hits = gup_pin_tracking_counter(PINTRACK_STACK_CACHE_HITS) -
+			   hits;
+	}
+	complete(&run->done);
+	return 0;
+}
+
+static void pintrack_stack_run(struct kunit *test,
+			       struct pintrack_stack_step *steps,
+			       unsigned int n)
+{
+	struct pintrack_stack_run run = { .steps = steps, .n = n };
+	/* Only x86's ORC unwinder has the cache, when tracking is on. */
+	bool cache = IS_ENABLED(CONFIG_UNWINDER_ORC) &&
+		     gup_pin_tracking_enabled();
+	struct task_struct *task;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, stack_depot_init(), 0);
+	init_completion(&run.done);
+	task = kthread_create(pintrack_stack_thread, &run, "pintrack_stack");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	kthread_bind(task, raw_smp_processor_id());
+	wake_up_process(task);
+	wait_for_completion(&run.done);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_NE_MSG(test, steps[i].h, 0, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, steps[i].hits,
+				    steps[i].hit && cache ? 1 : 0, "step %u", i);
+	}
+}
+
+static void pintrack_test_stack_two_sites(struct kunit *test)
+{
+	struct pintrack_stack_step s[] = {
+		{ pintrack_stack_site_a },
+		{ pintrack_stack_site_a, .hit = true },
+		/* Same key, same depth: the other site is not the cached. */
+		{ pintrack_stack_site_b },
+		{ pintrack_stack_site_b, .hit = true },
+		{ pintrack_stack_site_b, .fresh = true },
+		{ pintrack_stack_site_a, .fresh = true },
+	};
+
+	pintrack_stack_run(test, s, ARRAY_SIZE(s));
+	KUNIT_EXPECT_EQ(test, s[1].h, s[0].h);
+	KUNIT_EXPECT_NE(test, s[2].h, s[0].h);
+	KUNIT_EXPECT_EQ(test, s[3].h, s[2].h);
+	KUNIT_EXPECT_EQ(test, s[4].h, s[2].h);
+	KUNIT_EXPECT_EQ(test, s[5].h, s[0].h);
+}
+
+static void pintrack_test_stack_two_depths(struct kunit *test)
+{
+	struct pintrack_stack_step s[] = {
+		{ pintrack_stack_site_a },
+		/* Same key, same site, deeper: another entry. */
+		{ pintrack_stack_deeper },
+		{ pintrack_stack_deeper, .hit = true },
+		{ pintrack_stack_deeper, .fresh = true },
+		{ pintrack_stack_site_a, .fresh = true },
+	};
+
+	pintrack_stack_run(test, s, ARRAY_SIZE(s));
+	KUNIT_EXPECT_NE(test, s[1].h, s[0].h);
+	KUNIT_EXPECT_EQ(test, s[2].h, s[1].h);
+	KUNIT_EXPECT_EQ(test, s[3].h, s[1].h);
+	KUNIT_EXPECT_EQ(test, s[4].h, s[0].h);
+}
+
+static void pintrack_test_stack_outer_changed(struct kunit *test)
+{
+	struct pintrack_stack_step s[] = {
+		{ pintrack_stack_outer_x },
+		{ pintrack_stack_outer_x, .hit = true },
+		/* Only a frame far from the hook differs. */
+		{ pintrack_stack_outer_y },
+		{ pintrack_stack_outer_y, .hit = true },
+		{ pintrack_stack_outer_y, .fresh = true },
+		{ pintrack_stack_outer_x, .fresh = true },
+	};
+
+	pintrack_stack_run(test, s, ARRAY_SIZE(s));
+	KUNIT_EXPECT_EQ(test, s[1].h, s[0].h);
+	KUNIT_EXPECT_NE(test, s[2].h, s[0].h);
+	KUNIT_EXPECT_EQ(test, s[3].h, s[2].h);
+	KUNIT_EXPECT_EQ(test, s[4].h, s[2].h);
+	KUNIT_EXPECT_EQ(test, s[5].h, s[0].h);
+}
+
 static void pintrack_restore_stale_secs(void *old)
 {
 	WRITE_ONCE(gup_pin_tracking_stale_secs, (uintptr_t)old);
@@ -1929,11 +2110,14 @@ static void pintrack_test_pinned_entry(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(m->buf, want, strlen(want)),
 			      "%s", m->buf);
 	pintrack_expect_pinner(test, m->buf + strlen(want));
-	/* In stacks mode the pinner's stack follows, naming this test. */
-	if (pintrack_stat(test, "stacks"))
+	/* In stacks mode the pinner's stack follows, from GUP's caller. */
+	if (pintrack_stat(test, "stacks")) {
 		KUNIT_EXPECT_NOT_NULL_MSG(test,
-					  strstr(m->buf, "\n        pin_user_pages_fast+"),
+					  strstr(m->buf, "\n        pintrack_"),
 					  "%s", m->buf);
+		KUNIT_EXPECT_NULL_MSG(test, strstr(m->buf, "pin_user_pages"),
+				      "%s", m->buf);
+	}
 
 	unpin_user_pages(t->pages, 2);
 	unpin_user_page(t->pages[0]);
@@ -1992,6 +2176,9 @@ static struct kunit_case pintrack_test_cases[] = {
 	KUNIT_CASE(pintrack_test_page_ext_layout),
 	KUNIT_CASE(pintrack_test_age),
 	KUNIT_CASE(pintrack_test_pinners),
+	KUNIT_CASE(pintrack_test_stack_two_sites),
+	KUNIT_CASE(pintrack_test_stack_two_depths),
+	KUNIT_CASE(pintrack_test_stack_outer_changed),
 	KUNIT_CASE(pintrack_test_stale),
 	KUNIT_CASE(pintrack_test_stale_secs_bounds),
 	KUNIT_CASE(pintrack_test_age_months),
