@@ -238,10 +238,10 @@ enum pintrack_event {
 
 static depot_stack_handle_t pintrack_failure_handle __read_mostly;
 
-/* GUP's pin entry points, [start, end) each, from kallsyms. */
+/* GUP's pin and unpin entry points, [start, end) each, from kallsyms. */
 static struct {
 	unsigned long start, end;
-} pintrack_gup_entries[5] __ro_after_init;
+} pintrack_gup_entries[13] __ro_after_init;
 
 static void __init pintrack_stack_init(void)
 {
@@ -251,6 +251,14 @@ static void __init pintrack_stack_init(void)
 		(unsigned long)pin_user_pages_remote,
 		(unsigned long)pin_user_pages_unlocked,
 		(unsigned long)memfd_pin_folios,
+		(unsigned long)unpin_user_page,
+		(unsigned long)unpin_user_pages,
+		(unsigned long)unpin_user_pages_dirty_lock,
+		(unsigned long)unpin_user_page_range_dirty_lock,
+		(unsigned long)unpin_folio,
+		(unsigned long)unpin_user_folio,
+		(unsigned long)unpin_folios,
+		(unsigned long)__unpin_user_folio_pages,
 	};
 	unsigned long size, off;
 	unsigned int i;
@@ -275,13 +283,21 @@ static bool pintrack_in_gup_entry(unsigned long addr)
 	return false;
 }
 
-/*
- * The first frame of @entries to keep: the one above GUP's pin entry point
- * or, if no frame is in one (a pin from a fault, a KUnit test), above @hook,
- * the return address into the tracker's hook.
+/**
+ * pintrack_stack_start() - The first frame of a stack to keep.
+ * @entries: The stack, innermost frame first.
+ * @nr: Number of entries.
+ * @hook: The return address into the tracker's hook, or 0.
+ *
+ * The frame above GUP's entry point (a pin or an unpin function) or, if no
+ * frame is in one (a pin from a fault, a KUnit test), the one above @hook:
+ * the stack starts at the code that pinned or unpinned.
+ *
+ * Context: Any context.
+ * Return: The index of that frame, 0 if there is none.
  */
-static unsigned int pintrack_stack_start(const unsigned long *entries,
-					 unsigned int nr, unsigned long hook)
+unsigned int pintrack_stack_start(const unsigned long *entries,
+				  unsigned int nr, unsigned long hook)
 {
 	unsigned int i, start = 0;
 
@@ -322,8 +338,8 @@ static noinline depot_stack_handle_t pintrack_save_stack(unsigned long hook,
  * Unwinding costs thousands of instructions (ORC: a table search and checks
  * per frame), and the pins of one call site come from the same few call
  * chains. So each CPU keeps the last stacks it unwound, keyed by what
- * identifies a chain at the hook: @ip, the caller of GUP's entry point, and
- * the depth of the stack pointer in the task stack. A cached stack is used
+ * identifies a chain at the hook: its return address, and the depth of the
+ * stack pointer in the task stack. A cached stack is used
  * only if the stack slots where its return addresses were found hold them
  * still, and, for a frame that ORC sizes from its frame pointer, the slot
  * where a callee saved that frame pointer holds it still: then the unwinder
@@ -534,7 +550,7 @@ static inline void pintrack_stack_cache_init(void)
 
 /**
  * gup_pin_tracking_save_stack() - Save the stack of a pin call.
- * @ip: The caller of GUP's pin entry point.
+ * @ip: The hook's return address: with the stack's depth, the cache's key.
  * @gfp: For stack_depot_save().
  *
  * Saved once per pin call, not per page. stack_depot_save() may allocate with
@@ -1014,7 +1030,7 @@ static __always_inline void pintrack_pin(struct page **pages,
 	if (static_branch_unlikely(&pintrack_stacks_key)) {
 		depot_stack_handle_t stack;
 
-		stack = gup_pin_tracking_save_stack(ip, GFP_NOWAIT |
+		stack = gup_pin_tracking_save_stack(_RET_IP_, GFP_NOWAIT |
 						    __GFP_NOWARN);
 		pintrack_pin_walk(pages, n, longterm, true, ip, stack);
 	} else if (unlikely(trace_mm_gup_pin_enabled())) {

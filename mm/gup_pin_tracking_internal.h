@@ -199,6 +199,8 @@ extern unsigned int gup_pin_tracking_stale_secs;
 
 long gup_pin_tracking_counter(unsigned int idx);
 void gup_pin_tracking_count(unsigned int idx, long n);
+unsigned int pintrack_stack_start(const unsigned long *entries,
+				  unsigned int nr, unsigned long hook);
 void gup_pin_tracking_stale_start(void);
 int gup_pin_tracking_stale_secs_set(unsigned long secs);
 unsigned long gup_pin_tracking_stale_cost(unsigned long *pages);

@@ -453,7 +453,7 @@ EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_blocked);
  */
 noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 {
-	unsigned long entries[16];	/* a rare path: the whole stack */
+	unsigned long entries[16];	/* a rare path: more than a pin's */
 	depot_stack_handle_t handle = 0;
 	enum migrate_reason reason = MR_TYPES;
 	struct pintrack_failure *f;
@@ -462,8 +462,12 @@ noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 	bool logged = false;
 
 	if (gup_pin_tracking_stacks && !freed) {
+		unsigned int start;
+
 		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-		handle = stack_depot_save(entries, nr,
+		/* From the caller of GUP's unpin function, as for pins. */
+		start = pintrack_stack_start(entries, nr, 0);
+		handle = stack_depot_save(entries + start, nr - start,
 					  GFP_NOWAIT | __GFP_NOWARN);
 	}
 	spin_lock(&pintrack_failures_lock);
