@@ -100,13 +100,11 @@ static bool __init need_gup_pin_tracking(void)
 
 /*
  * The count of a page is updated under one of an array of spinlocks, chosen by
- * the number of the naturally aligned chunk of 2^PINTRACK_CHUNK_ORDER pages
- * (2 MiB with 4 KiB pages) that holds the pfn, modulo the number of locks (a
- * power of two: a mask, not a multiply). Hashing the chunk rather than the pfn
- * lets a run of consecutive pages (a PMD-mapped THP, the pages of one folio in
- * a pin array, a bio segment) be updated under one lock acquisition, while
- * consecutive chunks take consecutive buckets, so a buffer spreads over all
- * of them. A chunk
+ * hashing the number of the naturally aligned chunk of 2^PINTRACK_CHUNK_ORDER
+ * pages (2 MiB with 4 KiB pages) that holds the pfn. Hashing the chunk rather
+ * than the pfn lets a run of consecutive pages (a PMD-mapped THP, the pages of
+ * one folio in a pin array, a bio segment) be updated under one lock
+ * acquisition, while different chunks still spread over all buckets. A chunk
  * never crosses a memory section, so it also needs only one page_ext lookup.
  * The locks are taken with interrupts off: fast GUP pins with them off and bio
  * completion unpins from interrupt context. They never nest; the failures
@@ -117,7 +115,7 @@ static bool __init need_gup_pin_tracking(void)
 
 struct pintrack_bucket *pintrack_buckets __read_mostly;
 unsigned int gup_pin_tracking_lock_bits __read_mostly;
-unsigned long pintrack_lock_mask __read_mostly;
+unsigned int pintrack_lock_shift __read_mostly;
 
 /* === Counters ============================================================= */
 
@@ -1416,7 +1414,7 @@ static void __init init_gup_pin_tracking(void)
 	for (i = 0; i < nr; i++)
 		spin_lock_init(&pintrack_buckets[i].lock);
 	gup_pin_tracking_lock_bits = ilog2(nr);
-	pintrack_lock_mask = nr - 1;
+	pintrack_lock_shift = 64 - gup_pin_tracking_lock_bits;
 
 	if (pintrack_boot_mode == PINTRACK_MODE_STACKS ||
 	    IS_ENABLED(CONFIG_KUNIT))

@@ -160,13 +160,15 @@ struct pintrack_bucket {
 } ____cacheline_aligned_in_smp;
 
 extern struct pintrack_bucket *pintrack_buckets;
-extern unsigned long pintrack_lock_mask;	/* the number of buckets - 1 */
+extern unsigned int pintrack_lock_shift;	/* 64 - lock_bits */
 
-/* The bucket lock of @pfn: its chunk's number, modulo the buckets. */
+/* The bucket lock of @pfn: hash_64() of its chunk, the shift computed once. */
 static __always_inline spinlock_t *pintrack_lock(unsigned long pfn)
 {
-	return &pintrack_buckets[pfn >> PINTRACK_CHUNK_ORDER &
-				 pintrack_lock_mask].lock;
+	u64 chunk = pfn >> PINTRACK_CHUNK_ORDER;
+	u64 bucket = chunk * GOLDEN_RATIO_64 >> pintrack_lock_shift;
+
+	return &pintrack_buckets[bucket].lock;
 }
 
 /* The tag of @task's thread group start time (see struct pintrack_page). */
