@@ -263,8 +263,11 @@ static void __init pintrack_stack_init(void)
 
 	BUILD_BUG_ON(ARRAY_SIZE(fns) != ARRAY_SIZE(pintrack_gup_entries));
 	for (i = 0; i < ARRAY_SIZE(fns); i++) {
-		if (!kallsyms_lookup_size_offset(fns[i], &size, &off))
+		if (!kallsyms_lookup_size_offset(fns[i], &size, &off)) {
+			pr_warn("no size for %ps: stacks keep GUP's frames\n",
+				(void *)fns[i]);
 			continue;
+		}
 		pintrack_gup_entries[i].start = fns[i] - off;
 		pintrack_gup_entries[i].end = fns[i] - off + size;
 	}
@@ -335,14 +338,15 @@ static noinline depot_stack_handle_t pintrack_save_stack(unsigned long hook,
 /*
  * Unwinding costs thousands of instructions (ORC: a table search and checks
  * per frame), and the pins of one call site come from the same few call
- * chains. So each CPU keeps the last stacks it unwound, keyed by what
+ * chains. So each CPU keeps a table of stacks it unwound, keyed by what
  * identifies a chain at the hook: its return address, and the depth of the
- * stack pointer in the task stack. A cached stack is used
- * only if the stack slots where its return addresses were found hold them
- * still, and, for a frame that ORC sizes from its frame pointer, the slot
- * where a callee saved that frame pointer holds it still: then the unwinder
- * would read the same slots, one frame after the other, and a hit gives the
- * stack it would give. See "Stacks" in Documentation/mm/gup_pin_tracking.rst.
+ * stack pointer in the task stack; a new stack takes the place its key
+ * hashes to. A cached stack is used only if the stack slots where its
+ * return addresses were found hold them still, and, for a frame that ORC
+ * sizes from its frame pointer, the slot where a callee saved that frame
+ * pointer holds it still: then the unwinder would read the same slots, one
+ * frame after the other, and a hit gives the stack it would give. See
+ * "Stacks" in Documentation/mm/gup_pin_tracking.rst.
  */
 #define PINTRACK_STACK_CACHE_BITS	6
 #define PINTRACK_STACK_FP_MAX		4
@@ -360,14 +364,28 @@ struct pintrack_stack_cache {
 	u16 fp[PINTRACK_STACK_FP_MAX];
 };
 
-/* Allocated in stacks mode (and for the KUnit tests). */
 static struct pintrack_stack_cache __percpu *pintrack_stack_cache __read_mostly;
 
-static void __init pintrack_stack_cache_init(void)
+/**
+ * gup_pin_tracking_stack_cache_init() - Allocate the stack cache.
+ *
+ * At boot in stacks mode, or by the KUnit tests; a second call does
+ * nothing. Without the cache every stack is unwound.
+ *
+ * Context: Process context; may sleep.
+ * Return: true if there is a cache.
+ */
+VISIBLE_IF_KUNIT bool gup_pin_tracking_stack_cache_init(void)
 {
-	pintrack_stack_cache = __alloc_percpu(sizeof(*pintrack_stack_cache) <<
-					      PINTRACK_STACK_CACHE_BITS,
-					      __alignof__(*pintrack_stack_cache));
+	struct pintrack_stack_cache __percpu *cache;
+
+	if (READ_ONCE(pintrack_stack_cache))
+		return true;
+	cache = __alloc_percpu(sizeof(*cache) << PINTRACK_STACK_CACHE_BITS,
+			       __alignof__(*cache));
+	if (cache && cmpxchg(&pintrack_stack_cache, NULL, cache))
+		free_percpu(cache);
+	return READ_ONCE(pintrack_stack_cache);
 }
 
 /* The entry of @ip at @depth on this CPU. Preemption is off. */
@@ -426,11 +444,12 @@ static bool pintrack_stack_fp(struct pintrack_stack_cache *sc,
  * The frame left, from @sp to @cfa, whose return address was at @slot: if
  * ORC sized it from its frame pointer @bp (16 bytes below @cfa after "push
  * %rbp; mov %rsp,%rbp", or with @cfa saved just below @bp in a frame that
- * gcc realigned with DRAP), record where a callee saved @bp (the highest
- * word from @low, the caller's stack pointer, up to @slot that holds it),
- * and for DRAP the slot that holds @cfa. Other frames may keep anything in
+ * gcc realigned with DRAP), record where a callee saved @bp (the one word
+ * from @low, the caller's stack pointer, up to @slot that holds it), and
+ * for DRAP the slot that holds @cfa. Other frames may keep anything in
  * %rbp, even an address in the frame, but not one that meets either test.
- * False if @sc cannot check the frame.
+ * False if @sc cannot check the frame: no word or more than one holds @bp,
+ * or there is no room.
  */
 static bool pintrack_stack_frame(struct pintrack_stack_cache *sc,
 				 unsigned long top, unsigned long low,
@@ -445,9 +464,13 @@ static bool pintrack_stack_frame(struct pintrack_stack_cache *sc,
 	drap = READ_ONCE_NOCHECK(*((unsigned long *)bp - 1)) == cfa;
 	if (cfa != bp + 2 * sizeof(long) && !drap)
 		return true;
-	for (p = slot - 1; p >= (unsigned long *)low && !saved; p--)
-		if (READ_ONCE_NOCHECK(*p) == bp)
-			saved = p;
+	for (p = slot - 1; p >= (unsigned long *)low; p--) {
+		if (READ_ONCE_NOCHECK(*p) != bp)
+			continue;
+		if (saved)
+			return false;
+		saved = p;
+	}
 	if (!pintrack_stack_fp(sc, top, saved, bp))
 		return false;
 	return !drap || pintrack_stack_fp(sc, top, (unsigned long *)bp - 1,
@@ -491,7 +514,8 @@ static noinline bool pintrack_unwind(struct pintrack_stack_cache *sc,
 			else if (pintrack_in_gup_entry(ret))
 				start = n;
 			if (start)
-				end = min(start + PINTRACK_STACK_DEPTH, end);
+				end = min_t(unsigned int, PINTRACK_UNWIND_MAX,
+					    start + PINTRACK_STACK_DEPTH);
 			if (n == end)
 				break;
 		}
@@ -512,12 +536,13 @@ pintrack_save_stack_cached(unsigned long ip, unsigned long hook, gfp_t gfp)
 	unsigned long sp = current_stack_pointer;
 	unsigned long top = (unsigned long)task_stack_page(current) +
 			    THREAD_SIZE;
-	unsigned int depth = top - sp;
 	struct pintrack_stack_cache *sc, new;
 	depot_stack_handle_t handle;
+	unsigned int depth;
 
-	if (depth >= THREAD_SIZE)
+	if (top - sp >= THREAD_SIZE)
 		return pintrack_save_stack(hook, gfp);
+	depth = top - sp;
 	preempt_disable();
 	sc = pintrack_stack_cache_slot(ip, depth);
 	if (pintrack_stack_cached(sc, ip, depth, top)) {
@@ -541,10 +566,12 @@ pintrack_save_stack_cached(unsigned long ip, unsigned long hook, gfp_t gfp)
 	return new.handle;
 }
 #else
-static inline void pintrack_stack_cache_init(void)
+VISIBLE_IF_KUNIT bool gup_pin_tracking_stack_cache_init(void)
 {
+	return false;
 }
 #endif
+EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stack_cache_init);
 
 /**
  * gup_pin_tracking_save_stack() - Save the stack of a pin call.
@@ -563,7 +590,7 @@ gup_pin_tracking_save_stack(unsigned long ip, gfp_t gfp)
 {
 #ifdef CONFIG_UNWINDER_ORC
 	/* Interrupts run on stacks of their own, and must not touch a cache. */
-	if (pintrack_stack_cache && in_task())
+	if (READ_ONCE(pintrack_stack_cache) && in_task())
 		return pintrack_save_stack_cached(ip, _RET_IP_, gfp);
 #endif
 	return pintrack_save_stack(_RET_IP_, gfp);
@@ -1416,10 +1443,8 @@ static void __init init_gup_pin_tracking(void)
 	gup_pin_tracking_lock_bits = ilog2(nr);
 	pintrack_lock_shift = 64 - gup_pin_tracking_lock_bits;
 
-	if (pintrack_boot_mode == PINTRACK_MODE_STACKS ||
-	    IS_ENABLED(CONFIG_KUNIT))
-		pintrack_stack_cache_init();
 	if (pintrack_boot_mode == PINTRACK_MODE_STACKS) {
+		gup_pin_tracking_stack_cache_init();
 		pintrack_stack_init();
 		pintrack_failure_handle = pintrack_save_stack(_THIS_IP_,
 							      GFP_KERNEL);

@@ -328,6 +328,7 @@ int gup_pin_tracking_pinners_show(struct seq_file *m, void *v);
 bool gup_pin_tracking_blocked(struct page *page, int refs,
 			      enum migrate_reason reason, bool warn);
 depot_stack_handle_t gup_pin_tracking_save_stack(unsigned long ip, gfp_t gfp);
+bool gup_pin_tracking_stack_cache_init(void);
 #endif
 
 #endif /* __MM_GUP_PIN_TRACKING_INTERNAL_H */

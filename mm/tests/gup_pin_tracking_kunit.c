@@ -1181,6 +1181,22 @@ static noinline depot_stack_handle_t pintrack_stack_deeper(unsigned long ip)
 	return h;
 }
 
+/*
+ * pintrack_stack_site_a() below a frame that gcc realigns: one that ORC
+ * sizes from its frame pointer.
+ */
+static noinline depot_stack_handle_t pintrack_stack_aligned(unsigned long ip)
+{
+	u8 buf[64] __aligned(64);
+	depot_stack_handle_t h;
+
+	memset(buf, 0, sizeof(buf));
+	barrier_data(buf);
+	h = pintrack_stack_site_a(ip);
+	WRITE_ONCE(pintrack_stack_sink, buf[0] + 7);
+	return h;
+}
+
 struct pintrack_stack_step {
 	depot_stack_handle_t (*fn)(unsigned long ip);
 	bool fresh;		/* a new key: a real unwind */
@@ -1197,9 +1213,7 @@ struct pintrack_stack_run {
 
 /*
  * The steps run in a thread of their own, bound to one CPU (the cache is
- * per CPU), whose frames above them are kthread()'s: KASAN realigns the
- * frames of functions with arrays on the stack, as the test's, and a chain
- * through a frame sized by its frame pointer is never cached.
+ * per CPU), from one call site: the frames above them are the same.
  */
 static int pintrack_stack_thread(void *data)
 {
@@ -1223,13 +1237,14 @@ static void pintrack_stack_run(struct kunit *test,
 			       unsigned int n)
 {
 	struct pintrack_stack_run run = { .steps = steps, .n = n };
-	/* Only x86's ORC unwinder has the cache, when tracking is on. */
-	bool cache = IS_ENABLED(CONFIG_UNWINDER_ORC) &&
-		     gup_pin_tracking_enabled();
 	struct task_struct *task;
 	unsigned int i;
+	bool cache;
 
 	KUNIT_ASSERT_EQ(test, stack_depot_init(), 0);
+	/* Only x86's ORC unwinder has the cache. */
+	cache = gup_pin_tracking_stack_cache_init();
+	KUNIT_EXPECT_EQ(test, cache, IS_ENABLED(CONFIG_UNWINDER_ORC));
 	init_completion(&run.done);
 	task = kthread_create(pintrack_stack_thread, &run, "pintrack_stack");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
@@ -1299,6 +1314,22 @@ static void pintrack_test_stack_outer_changed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s[3].h, s[2].h);
 	KUNIT_EXPECT_EQ(test, s[4].h, s[2].h);
 	KUNIT_EXPECT_EQ(test, s[5].h, s[0].h);
+}
+
+static void pintrack_test_stack_realigned(struct kunit *test)
+{
+	struct pintrack_stack_step s[] = {
+		{ pintrack_stack_aligned },
+		/* Its frame pointer, saved by a callee, checked too. */
+		{ pintrack_stack_aligned, .hit = true },
+		{ pintrack_stack_aligned, .fresh = true },
+		{ pintrack_stack_outer_x },
+	};
+
+	pintrack_stack_run(test, s, ARRAY_SIZE(s));
+	KUNIT_EXPECT_EQ(test, s[1].h, s[0].h);
+	KUNIT_EXPECT_EQ(test, s[2].h, s[0].h);
+	KUNIT_EXPECT_NE(test, s[3].h, s[0].h);
 }
 
 static void pintrack_restore_stale_secs(void *old)
@@ -2179,6 +2210,7 @@ static struct kunit_case pintrack_test_cases[] = {
 	KUNIT_CASE(pintrack_test_stack_two_sites),
 	KUNIT_CASE(pintrack_test_stack_two_depths),
 	KUNIT_CASE(pintrack_test_stack_outer_changed),
+	KUNIT_CASE(pintrack_test_stack_realigned),
 	KUNIT_CASE(pintrack_test_stale),
 	KUNIT_CASE(pintrack_test_stale_secs_bounds),
 	KUNIT_CASE(pintrack_test_age_months),
