@@ -457,13 +457,11 @@ noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 	depot_stack_handle_t handle = 0;
 	enum migrate_reason reason = MR_TYPES;
 	struct pintrack_failure *f;
-	unsigned int nr = 0;
+	unsigned int nr = 0, start = 0;
 	u32 now = pintrack_now(), at = 0;
 	bool logged = false;
 
 	if (gup_pin_tracking_stacks && !freed) {
-		unsigned int start;
-
 		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
 		/* From the caller of GUP's unpin function, as for pins. */
 		start = pintrack_stack_start(entries, nr, 0);
@@ -489,9 +487,9 @@ noinline void pintrack_failure_released(unsigned long pfn, bool freed)
 		return;
 	pr_info("pfn 0x%lx that blocked %s was unpinned after %lus\n", pfn,
 		pintrack_reason(reason), pintrack_secs(at, now));
-	if (nr) {
+	if (nr > start) {
 		pr_info("unpinned by:\n");
-		stack_trace_print(entries, nr, 1);
+		stack_trace_print(entries + start, nr - start, 1);
 	}
 }
 
