@@ -349,7 +349,7 @@ static noinline depot_stack_handle_t pintrack_save_stack(unsigned long hook,
  * "Stacks" in Documentation/mm/gup_pin_tracking.rst.
  */
 #define PINTRACK_STACK_CACHE_BITS	6
-#define PINTRACK_STACK_FP_MAX		4
+#define PINTRACK_STACK_FP_MAX		8
 
 struct pintrack_stack_cache {
 	unsigned long ip;
@@ -433,7 +433,7 @@ static bool pintrack_stack_fp(struct pintrack_stack_cache *sc,
 			      unsigned long top, unsigned long *p,
 			      unsigned long addr)
 {
-	if (!p || sc->nr_fp == PINTRACK_STACK_FP_MAX)
+	if (sc->nr_fp == PINTRACK_STACK_FP_MAX)
 		return false;
 	sc->fp_slot[sc->nr_fp] = (unsigned long *)top - p;
 	sc->fp[sc->nr_fp++] = (top - addr) / sizeof(long);
@@ -444,20 +444,20 @@ static bool pintrack_stack_fp(struct pintrack_stack_cache *sc,
  * The frame left, from @sp to @cfa, whose return address was at @slot: if
  * ORC sized it from its frame pointer @bp (16 bytes below @cfa after "push
  * %rbp; mov %rsp,%rbp", or with @cfa saved just below @bp in a frame that
- * gcc realigned with DRAP), record where a callee saved @bp (the one word
- * from @low, the caller's stack pointer, up to @slot that holds it), and
- * for DRAP the slot that holds @cfa. Other frames may keep anything in
- * %rbp, even an address in the frame, but not one that meets either test.
- * False if @sc cannot check the frame: no word or more than one holds @bp,
- * or there is no room.
+ * gcc realigned with DRAP), record where a callee saved @bp: every word
+ * from @low, the caller's stack pointer, up to @slot that holds it (the
+ * save ORC reads, and any copy); for DRAP also the slot that holds @cfa.
+ * Other frames may keep anything in %rbp, even an address in the frame,
+ * but not one that meets either test. False if @sc cannot check the
+ * frame: no word holds @bp, or there is no room.
  */
 static bool pintrack_stack_frame(struct pintrack_stack_cache *sc,
 				 unsigned long top, unsigned long low,
 				 unsigned long *slot, unsigned long sp,
 				 unsigned long bp, unsigned long cfa)
 {
-	unsigned long *saved = NULL, *p;
-	bool drap;
+	bool drap, saved = false;
+	unsigned long *p;
 
 	if (bp < sp || bp >= cfa)
 		return true;
@@ -467,11 +467,11 @@ static bool pintrack_stack_frame(struct pintrack_stack_cache *sc,
 	for (p = slot - 1; p >= (unsigned long *)low; p--) {
 		if (READ_ONCE_NOCHECK(*p) != bp)
 			continue;
-		if (saved)
+		if (!pintrack_stack_fp(sc, top, p, bp))
 			return false;
-		saved = p;
+		saved = true;
 	}
-	if (!pintrack_stack_fp(sc, top, saved, bp))
+	if (!saved)
 		return false;
 	return !drap || pintrack_stack_fp(sc, top, (unsigned long *)bp - 1,
 					  cfa);
