@@ -343,8 +343,8 @@ static noinline depot_stack_handle_t pintrack_save_stack(unsigned long hook,
  * stack pointer in the task stack; a new stack takes the place its key
  * hashes to. A cached stack is used only if the stack slots where its
  * return addresses were found hold them still, and, for a frame that ORC
- * sizes from its frame pointer, the slot where a callee saved that frame
- * pointer holds it still: then the unwinder would read the same slots, one
+ * sizes from its frame pointer, the words where callees saved that frame
+ * pointer hold it still: then the unwinder would read the same slots, one
  * frame after the other, and a hit gives the stack it would give. See
  * "Stacks" in Documentation/mm/gup_pin_tracking.rst.
  */
