@@ -8,17 +8,19 @@
  *   /sys/kernel/debug/gup_pin_tracking/pinners - pinned pages grouped by
  *                                                their last pinner's stack
  *                                                (stacks mode)
- *   /sys/kernel/debug/gup_pin_tracking/stale_secs - report short-term pins
- *                                                held longer (0: off)
+ *   /sys/kernel/debug/gup_pin_tracking/processes - pinned pages grouped by
+ *                                                their last pinner's process
+ *                                                (stacks mode)
  *   /sys/kernel/debug/gup_pin_tracking/verify  - the tracked counts checked
  *                                                against upstream's own
- *   /sys/kernel/debug/gup_pin_tracking/failures - pinned pages that blocked
- *                                                a migration, newest first
  *
- * See Documentation/mm/gup_pin_tracking.rst.
+ * The failures record and the stale scan add their own files (failures,
+ * stale_secs). See Documentation/mm/gup_pin_tracking.rst.
  *
  * Copyright (C) 2026 The GUP pin tracking authors
  */
+
+#define pr_fmt(fmt) "gup_pin_tracking: " fmt
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -29,6 +31,7 @@
 #include <linux/mmzone.h>
 #include <linux/page_ext.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -62,35 +65,30 @@ static bool pintrack_find(unsigned long *pfn, unsigned long end,
 }
 
 /**
- * gup_pin_tracking_stats_show() - Print the stats file.
+ * pintrack_stats_show() - Print the stats file.
  * @m: The seq_file.
  * @v: Unused.
  *
  * Context: Process context.
  * Return: 0.
  */
-VISIBLE_IF_KUNIT int gup_pin_tracking_stats_show(struct seq_file *m, void *v)
+VISIBLE_IF_KUNIT int pintrack_stats_show(struct seq_file *m, void *v)
 {
-	unsigned long scan_ns, scan_pages;
 	int i;
 
 	seq_printf(m, "enabled: %d\n", gup_pin_tracking_enabled());
-	seq_printf(m, "stacks: %d\n", gup_pin_tracking_stacks);
+	seq_printf(m, "stacks: %d\n", pintrack_stacks());
 	for (i = 0; i < PINTRACK_NR_COUNTERS; i++)
-		seq_printf(m, "%s: %ld\n", gup_pin_tracking_counter_names[i],
-			   gup_pin_tracking_counter(i));
-	seq_printf(m, "lock_buckets: %u\n", 1U << gup_pin_tracking_lock_bits);
+		seq_printf(m, "%s: %ld\n", pintrack_counter_names[i],
+			   pintrack_counter_read(i));
+	seq_printf(m, "lock_buckets: %u\n", 1U << pintrack_lock_bits);
 	seq_printf(m, "page_ext_bytes_per_page: %zu\n",
 		   gup_pin_tracking_ops.size);
-	seq_printf(m, "stale_secs: %u\n",
-		   READ_ONCE(gup_pin_tracking_stale_secs));
-	scan_ns = gup_pin_tracking_stale_cost(&scan_pages);
-	seq_printf(m, "stale_scan_usecs: %lu\n", scan_ns / NSEC_PER_USEC);
-	seq_printf(m, "stale_scan_pages: %lu\n", scan_pages);
+	pintrack_stale_stats(m);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_stats_show);
-DEFINE_SHOW_ATTRIBUTE(gup_pin_tracking_stats);
+EXPORT_SYMBOL_IF_KUNIT(pintrack_stats_show);
+DEFINE_SHOW_ATTRIBUTE(pintrack_stats);
 
 struct pintrack_pinned_iter {
 	unsigned long pfn;
@@ -141,14 +139,14 @@ static void pintrack_show_entry(struct seq_file *m, unsigned long pfn,
 }
 
 /**
- * gup_pin_tracking_show_page() - Print the entry of the pinned file for a page.
+ * pintrack_show_page() - Print the entry of the pinned file for a page.
  * @m: The seq_file.
  * @page: The page.
  *
  * Context: Process context.
  * Return: true if @page is pinned and an entry was printed.
  */
-bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page)
+VISIBLE_IF_KUNIT bool pintrack_show_page(struct seq_file *m, struct page *page)
 {
 	struct pintrack_snap snap;
 
@@ -158,7 +156,7 @@ bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page)
 	pintrack_show_entry(m, page_to_pfn(page), &snap);
 	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_show_page);
+EXPORT_SYMBOL_IF_KUNIT(pintrack_show_page);
 
 static int pintrack_pinned_show(struct seq_file *m, void *v)
 {
@@ -193,26 +191,35 @@ static const struct file_operations pintrack_pinned_fops = {
 	.release = seq_release_private,
 };
 
-/* === pinners ============================================================= */
+/* === pinners and processes ================================================ */
 
 /*
- * The pinned pages grouped by the stack of their last pinner, built when the
- * file is opened: one pass over memory, one group per distinct stack (an
- * xarray keyed by the depot handle while counting, then an array sorted by
- * pages). Memory is bounded by the number of distinct pinning stacks, not by
- * the number of pinned pages.
+ * The pinned pages grouped by their last pinner: by its stack (pinners) or
+ * by its thread group (processes), built when the file is opened. One pass
+ * over memory, one group per distinct key (an xarray keyed by the stack's
+ * depot handle or the entry's tgid word while counting, then an array
+ * sorted by pages). Memory is bounded by the number of distinct pinners,
+ * not by the number of pinned pages: past PINTRACK_GROUPS_MAX of them, the
+ * rest share the group of key 0.
  */
-#define PINTRACK_PINNERS_MAX		65536
+#define PINTRACK_GROUPS_MAX		65536
+
+enum pintrack_group_by {
+	PINTRACK_BY_STACK,
+	PINTRACK_BY_PROCESS,
+};
 
 struct pintrack_group {
-	depot_stack_handle_t stack;
+	unsigned long key;	/* the stack handle or the tgid word */
 	unsigned long pages;
 	unsigned long pins;
 	unsigned long longterm;
-	unsigned long oldest;	/* seconds */
+	u32 oldest_at;		/* pinned_at of the oldest pin */
+	char comm[TASK_COMM_LEN];	/* processes: the pinner's name */
 };
 
-struct pintrack_pinners {
+struct pintrack_groups {
+	enum pintrack_group_by by;
 	unsigned long nr;
 	struct pintrack_group *groups;
 };
@@ -225,26 +232,28 @@ static int pintrack_group_cmp(const void *a, const void *b)
 		return x->pages > y->pages ? -1 : 1;
 	if (x->pins != y->pins)
 		return x->pins > y->pins ? -1 : 1;
-	return x->stack < y->stack ? -1 : x->stack > y->stack;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 /* Count the pinned page @snap into its group in @xa. */
 static int pintrack_group_add(struct xarray *xa, unsigned long *nr,
+			      unsigned long key,
 			      const struct pintrack_snap *snap)
 {
-	struct pintrack_group *g = xa_load(xa, snap->stack);
-	unsigned long age = pintrack_age_secs(snap->pinned_at);
+	struct pintrack_group *g = xa_load(xa, key);
 
 	if (!g) {
-		if (*nr >= PINTRACK_PINNERS_MAX)
+		if (*nr >= PINTRACK_GROUPS_MAX) {
+			key = 0;
 			g = xa_load(xa, 0);
+		}
 		if (!g) {
 			g = kzalloc(sizeof(*g), GFP_KERNEL);
 			if (!g)
 				return -ENOMEM;
-			g->stack = *nr >= PINTRACK_PINNERS_MAX ?
-				   0 : snap->stack;
-			if (xa_err(xa_store(xa, g->stack, g, GFP_KERNEL))) {
+			g->key = key;
+			g->oldest_at = snap->pinned_at;
+			if (xa_err(xa_store(xa, key, g, GFP_KERNEL))) {
 				kfree(g);
 				return -ENOMEM;
 			}
@@ -252,14 +261,15 @@ static int pintrack_group_add(struct xarray *xa, unsigned long *nr,
 		}
 	}
 	g->pages++;
-	g->pins += snap->state & PINTRACK_COUNT_MASK;
+	g->pins += pintrack_pins(snap->state);
 	if (snap->state & PINTRACK_LONGTERM)
 		g->longterm++;
-	g->oldest = max(g->oldest, age);
+	if ((s32)(snap->pinned_at - g->oldest_at) < 0)
+		g->oldest_at = snap->pinned_at;
 	return 0;
 }
 
-static int pintrack_pinners_build(struct pintrack_pinners *p)
+static int pintrack_groups_build(struct pintrack_groups *p)
 {
 	unsigned long pfn = 0, end = pintrack_max_pfn(), nr = 0, i = 0, idx;
 	struct pintrack_group *g;
@@ -269,7 +279,8 @@ static int pintrack_pinners_build(struct pintrack_pinners *p)
 
 	xa_init(&xa);
 	while (pintrack_find(&pfn, end, &snap)) {
-		ret = pintrack_group_add(&xa, &nr, &snap);
+		ret = pintrack_group_add(&xa, &nr, p->by == PINTRACK_BY_STACK ?
+					 snap.stack : snap.tgid, &snap);
 		if (ret)
 			goto out;
 		pfn++;
@@ -279,8 +290,12 @@ static int pintrack_pinners_build(struct pintrack_pinners *p)
 		ret = -ENOMEM;
 		goto out;
 	}
-	xa_for_each(&xa, idx, g)
+	xa_for_each(&xa, idx, g) {
+		if (p->by == PINTRACK_BY_PROCESS)
+			pintrack_comm(g->key, g->oldest_at, g->comm,
+				      sizeof(g->comm));
 		p->groups[i++] = *g;
+	}
 	p->nr = i;
 	sort(p->groups, p->nr, sizeof(*p->groups), pintrack_group_cmp, NULL);
 out:
@@ -290,55 +305,95 @@ out:
 	return ret;
 }
 
+/* Print @p: the pinners file or the processes file. */
+static void pintrack_groups_show(struct seq_file *m,
+				 const struct pintrack_groups *p)
+{
+	u32 now = pintrack_now();
+	unsigned long i;
+
+	for (i = 0; i < p->nr; i++) {
+		const struct pintrack_group *g = &p->groups[i];
+		unsigned long oldest = pintrack_secs(g->oldest_at, now);
+
+		if (p->by == PINTRACK_BY_PROCESS) {
+			seq_printf(m, "pid %u comm %s pages %lu pins %lu longterm %lu oldest %lus\n",
+				   pintrack_tgid(g->key), g->comm, g->pages,
+				   g->pins, g->longterm, oldest);
+			continue;
+		}
+		seq_printf(m, "pages %lu pins %lu longterm %lu oldest %lus\n",
+			   g->pages, g->pins, g->longterm, oldest);
+		if (g->key)
+			pintrack_seq_stack(m, g->key);
+		else
+			seq_puts(m, "        (no stack recorded)\n");
+		seq_putc(m, '\n');
+	}
+}
+
+/*
+ * Print the pinners (@by PINTRACK_BY_STACK) or processes file: from the
+ * groups built at open (m->private), or built now (the KUnit tests).
+ */
+static int pintrack_groups_seq(struct seq_file *m, enum pintrack_group_by by)
+{
+	struct pintrack_groups local = { .by = by }, *p = m->private;
+	int ret = 0;
+
+	if (!p) {
+		p = &local;
+		ret = pintrack_groups_build(p);
+	}
+	if (!ret)
+		pintrack_groups_show(m, p);
+	if (p == &local)
+		kvfree(local.groups);
+	return ret;
+}
+
 /**
- * gup_pin_tracking_pinners_show() - Print the pinners file.
- * @m: The seq_file; m->private is the struct pintrack_pinners built at open, or
- *     NULL to build (and free) one now.
+ * pintrack_pinners_show() - Print the pinners file.
+ * @m: The seq_file; m->private is the struct pintrack_groups built at open,
+ *     or NULL to build (and free) one now.
  * @v: Unused.
  *
  * Context: Process context, may sleep.
  * Return: 0 or -ENOMEM.
  */
-VISIBLE_IF_KUNIT int gup_pin_tracking_pinners_show(struct seq_file *m, void *v)
+VISIBLE_IF_KUNIT int pintrack_pinners_show(struct seq_file *m, void *v)
 {
-	struct pintrack_pinners local = { }, *p = m->private;
-	unsigned long i;
-	int ret = 0;
-
-	if (!p) {
-		p = &local;
-		ret = pintrack_pinners_build(p);
-		if (ret)
-			goto out;
-	}
-	for (i = 0; i < p->nr; i++) {
-		struct pintrack_group *g = &p->groups[i];
-
-		seq_printf(m, "pages %lu pins %lu longterm %lu oldest %lus\n",
-			   g->pages, g->pins, g->longterm, g->oldest);
-		if (g->stack)
-			pintrack_seq_stack(m, g->stack);
-		else
-			seq_puts(m, "        (no stack recorded)\n");
-		seq_putc(m, '\n');
-	}
-out:
-	if (p == &local)
-		kvfree(local.groups);
-	return ret;
+	return pintrack_groups_seq(m, PINTRACK_BY_STACK);
 }
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_pinners_show);
+EXPORT_SYMBOL_IF_KUNIT(pintrack_pinners_show);
 
-static int pintrack_pinners_open(struct inode *inode, struct file *file)
+/**
+ * pintrack_processes_show() - Print the processes file.
+ * @m: As for pintrack_pinners_show().
+ * @v: Unused.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int pintrack_processes_show(struct seq_file *m, void *v)
 {
-	struct pintrack_pinners *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	return pintrack_groups_seq(m, PINTRACK_BY_PROCESS);
+}
+EXPORT_SYMBOL_IF_KUNIT(pintrack_processes_show);
+
+/* Build the groups at open: seq_read() may call show more than once. */
+static int pintrack_groups_open(struct file *file, enum pintrack_group_by by,
+				int (*show)(struct seq_file *m, void *v))
+{
+	struct pintrack_groups *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	int ret;
 
 	if (!p)
 		return -ENOMEM;
-	ret = pintrack_pinners_build(p);
+	p->by = by;
+	ret = pintrack_groups_build(p);
 	if (!ret)
-		ret = single_open(file, gup_pin_tracking_pinners_show, p);
+		ret = single_open(file, show, p);
 	if (ret) {
 		kvfree(p->groups);
 		kfree(p);
@@ -346,10 +401,22 @@ static int pintrack_pinners_open(struct inode *inode, struct file *file)
 	return ret;
 }
 
-static int pintrack_pinners_release(struct inode *inode, struct file *file)
+static int pintrack_pinners_open(struct inode *inode, struct file *file)
+{
+	return pintrack_groups_open(file, PINTRACK_BY_STACK,
+				    pintrack_pinners_show);
+}
+
+static int pintrack_processes_open(struct inode *inode, struct file *file)
+{
+	return pintrack_groups_open(file, PINTRACK_BY_PROCESS,
+				    pintrack_processes_show);
+}
+
+static int pintrack_groups_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
-	struct pintrack_pinners *p = m->private;
+	struct pintrack_groups *p = m->private;
 
 	kvfree(p->groups);
 	kfree(p);
@@ -360,27 +427,17 @@ static const struct file_operations pintrack_pinners_fops = {
 	.open = pintrack_pinners_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
-	.release = pintrack_pinners_release,
+	.release = pintrack_groups_release,
 };
 
-/* === stale_secs ========================================================== */
+static const struct file_operations pintrack_processes_fops = {
+	.open = pintrack_processes_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = pintrack_groups_release,
+};
 
-static int pintrack_stale_secs_get(void *data, u64 *val)
-{
-	*val = READ_ONCE(gup_pin_tracking_stale_secs);
-	return 0;
-}
-
-static int pintrack_stale_secs_set(void *data, u64 val)
-{
-	if (val > ULONG_MAX)
-		return -EINVAL;
-	return gup_pin_tracking_stale_secs_set(val);
-}
-
-/* Anything but a number fails with -EINVAL (kstrtoull) and changes nothing. */
-DEFINE_DEBUGFS_ATTRIBUTE(pintrack_stale_secs_fops, pintrack_stale_secs_get,
-			 pintrack_stale_secs_set, "%llu\n");
+/* === verify =============================================================== */
 
 /* Sum of the tracked counts of the pages of @folio. */
 static unsigned long pintrack_folio_sum(struct folio *folio)
@@ -397,19 +454,26 @@ static unsigned long pintrack_folio_sum(struct folio *folio)
 }
 
 /*
- * A mismatch is looked at again after 10, 20, 40 ... 640 ms (2.5 s in
- * all): a long-term pin is counted only once its migration check passes,
- * which can wait behind memory offlining for hundreds of milliseconds.
+ * A pass collects the folios that do not match, at most
+ * PINTRACK_VERIFY_BATCH at a time, and looks at them again together after
+ * 10, 20, 40 ... 640 ms (2.5 s in all) until they match: a long-term pin
+ * is counted only once its migration check passes, which can wait behind
+ * memory offlining for hundreds of milliseconds. So a read takes at most
+ * 2.5 s per batch however many folios differ, and a fatal signal ends it.
  */
 #define PINTRACK_VERIFY_TRIES	10
+#define PINTRACK_VERIFY_BATCH	1024
 /* At most this many mismatch lines: the output always fits its buffer. */
 #define PINTRACK_VERIFY_LINES	512
-#define PINTRACK_VERIFY_BUF		(PINTRACK_VERIFY_LINES * 96 + 256)
+#define PINTRACK_VERIFY_BUF	(PINTRACK_VERIFY_LINES * 96 + 256)
 
 struct pintrack_verify {
 	struct seq_file *m;
 	unsigned long checked;
 	unsigned long bad;
+	unsigned long nr;			/* folios to look at again */
+	unsigned long *pfns;			/* their first pfns */
+	bool stopped;				/* by a fatal signal */
 };
 
 static __printf(2, 3) void pintrack_mismatch(struct pintrack_verify *v,
@@ -424,83 +488,116 @@ static __printf(2, 3) void pintrack_mismatch(struct pintrack_verify *v,
 	va_end(args);
 }
 
+/* What one look at a folio found. */
+struct pintrack_folio_check {
+	bool ok;
+	bool large;
+	unsigned int order;
+	unsigned long tracked;
+	unsigned long upstream;
+};
+
 /*
- * One look at the folio whose head is at @pfn, with a reference on it and
- * memory hotplug held off. Pins are counted after upstream takes them and
- * uncounted before upstream drops them, so the tracked sum never exceeds
- * upstream's count for long; a difference may be a pin or unpin in flight.
- * For a large folio the sum is bracketed by two reads of _pincount, so a
- * pin or unpin between them cannot pass for a match or a mismatch.
- * Returns true if it matches; fills *@tracked and *@upstream otherwise.
+ * One look at the folio whose first page is @pfn, with a reference on it
+ * and memory hotplug held off. Pins are counted after upstream takes them
+ * and uncounted before upstream drops them, so the tracked sum never
+ * exceeds upstream's count for long; a difference may be a pin or unpin in
+ * flight. For a large folio the sum is bracketed by two reads of
+ * _pincount, so a pin or unpin between them cannot pass for a match or a
+ * mismatch. A folio that is gone, split or offline matches.
  */
-static bool pintrack_verify_once(struct folio *folio, struct page *page,
-				 unsigned long *tracked,
-				 unsigned long *upstream)
+static void pintrack_verify_once(unsigned long pfn,
+				 struct pintrack_folio_check *fc)
 {
+	struct folio *folio;
+	struct page *page;
 	int before, after;
 
-	if (folio_test_large(folio)) {
+	fc->ok = true;
+	get_online_mems();
+	page = pfn_to_online_page(pfn);
+	folio = page ? page_folio(page) : NULL;
+	if (!folio || !folio_try_get(folio))
+		goto out;
+	/* Only the first page of a folio speaks for it. */
+	if (page_folio(page) != folio ||
+	    (folio_test_large(folio) && &folio->page != page))
+		goto put;
+	fc->large = folio_test_large(folio);
+	fc->order = folio_order(folio);
+	if (fc->large) {
 		before = atomic_read(&folio->_pincount);
-		*tracked = pintrack_folio_sum(folio);
+		fc->tracked = pintrack_folio_sum(folio);
 		after = atomic_read(&folio->_pincount);
-		*upstream = after;
-		return before == after && *tracked == after;
+		fc->upstream = after;
+		fc->ok = before == after && fc->tracked == after;
+	} else {
+		fc->tracked = pintrack_pins(pintrack_state(page));
+		/* Our own reference is not a pin reference. */
+		fc->upstream = (folio_ref_count(folio) - 1) /
+			       GUP_PIN_COUNTING_BIAS;
+		fc->ok = fc->tracked <= fc->upstream;
 	}
-	*tracked = pintrack_state(page) & PINTRACK_COUNT_MASK;
-	/* Our own reference is not a pin reference. */
-	*upstream = (folio_ref_count(folio) - 1) / GUP_PIN_COUNTING_BIAS;
-	return *tracked <= *upstream;
+put:
+	folio_put(folio);
+out:
+	put_online_mems();
 }
 
 /*
- * Check the folio whose first page is @pfn. Between tries it drops its
- * folio reference and memory hotplug, and looks the page up again after the
- * sleep: the folio may be freed, split or offlined meanwhile, which ends the
- * check without a report.
+ * Look at the collected folios again, all of them each time, until they
+ * match or the tries run out; report those that never matched.
  */
-static void pintrack_verify_folio(struct pintrack_verify *v, unsigned long pfn)
+static void pintrack_verify_batch(struct pintrack_verify *v)
 {
-	unsigned long tracked = 0, upstream = 0;
-	unsigned int order = 0;
-	bool large = false;
+	struct pintrack_folio_check fc = { };
+	unsigned long i, left;
 	int try;
 
-	for (try = 0; try < PINTRACK_VERIFY_TRIES; try++) {
-		struct folio *folio;
-		struct page *page;
-		bool ok = true;
+	for (try = 1; v->nr && try < PINTRACK_VERIFY_TRIES; try++) {
+		unsigned long us = 10000UL << min(try - 1, 6);
 
-		if (try) {
-			unsigned long us = 10000UL << min(try - 1, 6);
-
-			usleep_range(us, us + us / 2);
-		}
-		get_online_mems();
-		page = pfn_to_online_page(pfn);
-		folio = page ? page_folio(page) : NULL;
-		if (folio && folio_try_get(folio)) {
-			/* Only the first page of a folio speaks for it. */
-			if (page_folio(page) == folio &&
-			    (!folio_test_large(folio) ||
-			     &folio->page == page)) {
-				large = folio_test_large(folio);
-				order = folio_order(folio);
-				ok = pintrack_verify_once(folio, page, &tracked,
-							  &upstream);
-			}
-			folio_put(folio);
-		}
-		put_online_mems();
-		if (ok)
+		if (fatal_signal_pending(current)) {
+			v->stopped = true;
+			v->nr = 0;
 			return;
+		}
+		usleep_range(us, us + us / 2);
+		for (i = 0, left = 0; i < v->nr; i++) {
+			pintrack_verify_once(v->pfns[i], &fc);
+			if (!fc.ok)
+				v->pfns[left++] = v->pfns[i];
+		}
+		v->nr = left;
 	}
-	if (large)
-		pintrack_mismatch(v,
-				  "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
-				  pfn, order, tracked, upstream);
-	else
-		pintrack_mismatch(v, "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
-				  pfn, tracked, upstream);
+	for (i = 0; i < v->nr; i++) {
+		pintrack_verify_once(v->pfns[i], &fc);
+		if (fc.ok)
+			continue;
+		if (fc.large)
+			pintrack_mismatch(v,
+					  "pfn 0x%lx folio order %u: tracked pins %lu, folio pincount %lu\n",
+					  v->pfns[i], fc.order, fc.tracked,
+					  fc.upstream);
+		else
+			pintrack_mismatch(v,
+					  "pfn 0x%lx: tracked pins %lu, refcount allows at most %lu\n",
+					  v->pfns[i], fc.tracked, fc.upstream);
+	}
+	v->nr = 0;
+}
+
+/* Look at the folio whose first page is @pfn; keep it if it differs. */
+static void pintrack_verify_folio(struct pintrack_verify *v, unsigned long pfn)
+{
+	struct pintrack_folio_check fc;
+
+	pintrack_verify_once(pfn, &fc);
+	if (fc.ok)
+		return;
+	v->pfns[v->nr++] = pfn;
+	if (v->nr == PINTRACK_VERIFY_BATCH)
+		pintrack_verify_batch(v);
 }
 
 /* Check the pages of one chunk from @pfn on, @len of them. */
@@ -510,13 +607,13 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
 	unsigned long i, heads[8];
 	unsigned int nr_heads = 0, h;
 
-	while (len) {
+	while (len && !v->stopped) {
 		unsigned long n = min(len, 64UL);
 		struct page_ext_iter iter;
 		struct page_ext *page_ext;
 		struct page *page;
 
-		/* Look under get_online_mems(); re-check folios without it. */
+		/* Look under get_online_mems(); check folios without it. */
 		get_online_mems();
 		page = pfn_to_online_page(pfn);
 		if (!page) {
@@ -553,43 +650,53 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
 }
 
 /**
- * gup_pin_tracking_verify() - Check every tracked page against upstream.
+ * pintrack_verify() - Check every tracked page against upstream.
  * @m: Where to print the result and the mismatches (at most
  *     PINTRACK_VERIFY_LINES of them).
  *
  * For each page with page_ext: the DmaPinned bit is set exactly when the
  * count is non-zero; for a large folio the counts of its pages add up to its
  * _pincount; for a small folio each pin is backed by GUP_PIN_COUNTING_BIAS
- * references. A difference is re-checked for up to about 2.5 s (waits of
- * 10 ms, doubling to 640 ms) before it is reported, holding no reference
- * or hotplug lock while it waits.
+ * references. The folios that differ are looked at again together for up
+ * to about 2.5 s (waits of 10 ms, doubling to 640 ms) before they are
+ * reported, holding no reference or hotplug lock while it waits.
  *
  * Context: Process context, may sleep.
  * Return: The number of mismatches.
  */
-VISIBLE_IF_KUNIT unsigned long gup_pin_tracking_verify(struct seq_file *m)
+VISIBLE_IF_KUNIT unsigned long pintrack_verify(struct seq_file *m)
 {
-	unsigned long pfn, end = pintrack_max_pfn();
+	unsigned long pfn, len, end = pintrack_max_pfn();
 	struct pintrack_verify v = { .m = m };
 
-	for (pfn = 0; pfn < end; ) {
-		unsigned long len = pintrack_chunk_len(pfn, end - pfn);
-
-		pintrack_verify_chunk(&v, pfn, len);
-		pfn += len;
-		cond_resched();
+	v.pfns = kvmalloc_array(PINTRACK_VERIFY_BATCH, sizeof(*v.pfns),
+				GFP_KERNEL);
+	if (!v.pfns) {
+		seq_puts(m, "out of memory\n");
+		return 0;
 	}
+	for (pfn = 0; pfn < end && !v.stopped; pfn += len) {
+		len = pintrack_scan_len(pfn, end - pfn);
+		pintrack_verify_chunk(&v, pfn, len);
+		cond_resched();
+		if (fatal_signal_pending(current))
+			v.stopped = true;
+	}
+	pintrack_verify_batch(&v);
+	kvfree(v.pfns);
 	if (v.bad > PINTRACK_VERIFY_LINES)
 		seq_printf(m, "(%lu more mismatches not listed)\n",
 			   v.bad - PINTRACK_VERIFY_LINES);
+	if (v.stopped)
+		seq_puts(m, "(stopped by a fatal signal)\n");
 	seq_printf(m, "checked %lu mismatches %lu\n", v.checked, v.bad);
 	return v.bad;
 }
-EXPORT_SYMBOL_IF_KUNIT(gup_pin_tracking_verify);
+EXPORT_SYMBOL_IF_KUNIT(pintrack_verify);
 
 static int pintrack_verify_show(struct seq_file *m, void *v)
 {
-	gup_pin_tracking_verify(m);
+	pintrack_verify(m);
 	return 0;
 }
 
@@ -607,36 +714,24 @@ static const struct file_operations pintrack_verify_fops = {
 	.release = single_release,
 };
 
-static int pintrack_failures_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, gup_pin_tracking_failures_show, NULL);
-}
-
-static const struct file_operations pintrack_failures_fops = {
-	.open = pintrack_failures_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
-
-static int __init gup_pin_tracking_debugfs_init(void)
+static int __init pintrack_debugfs_init(void)
 {
 	struct dentry *dir;
 
 	if (!gup_pin_tracking_enabled())
 		return 0;
 	dir = debugfs_create_dir("gup_pin_tracking", NULL);
-	debugfs_create_file("stats", 0444, dir, NULL,
-			    &gup_pin_tracking_stats_fops);
+	debugfs_create_file("stats", 0444, dir, NULL, &pintrack_stats_fops);
 	debugfs_create_file("pinned", 0400, dir, NULL, &pintrack_pinned_fops);
 	debugfs_create_file("verify", 0400, dir, NULL, &pintrack_verify_fops);
-	debugfs_create_file_unsafe("stale_secs", 0600, dir, NULL,
-				   &pintrack_stale_secs_fops);
-	debugfs_create_file("failures", 0400, dir, NULL,
-			    &pintrack_failures_fops);
-	if (gup_pin_tracking_stacks)
+	if (pintrack_stacks()) {
 		debugfs_create_file("pinners", 0400, dir, NULL,
 				    &pintrack_pinners_fops);
+		debugfs_create_file("processes", 0400, dir, NULL,
+				    &pintrack_processes_fops);
+	}
+	pintrack_failures_debugfs(dir);
+	pintrack_stale_debugfs(dir);
 	return 0;
 }
-late_initcall(gup_pin_tracking_debugfs_init);
+late_initcall(pintrack_debugfs_init);

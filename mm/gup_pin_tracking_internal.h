@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * GUP pin tracking: what the tracker (mm/gup_pin_tracking.c), its reports
- * (mm/gup_pin_tracking_report.c), its debugfs files
- * (mm/gup_pin_tracking_debugfs.c) and its KUnit tests share. Not an
- * interface: the interface is include/linux/gup_pin_tracking.h.
+ * GUP pin tracking: what the files of the tracker and its KUnit tests
+ * share. Not an interface: the interface is include/linux/gup_pin_tracking.h.
+ *
+ *   gup_pin_tracking.c          the core: switch, locks, counters, walker,
+ *                               hooks, free check, queries
+ *   gup_pin_tracking_report.c   printing: a page's line, stacks, misuse
+ *   gup_pin_tracking_stack.c    stacks mode: the pinner and its stack
+ *   gup_pin_tracking_debugfs.c  the views: stats, pinned, pinners,
+ *                               processes, verify
+ *   gup_pin_tracking_failures.c the pinned pages that blocked a migration
+ *   gup_pin_tracking_stale.c    short-term pins held too long
+ *
+ * The core calls a feature only through the hooks declared at the end of
+ * this file; the other files call the core and the printer.
  */
 #ifndef __MM_GUP_PIN_TRACKING_INTERNAL_H
 #define __MM_GUP_PIN_TRACKING_INTERNAL_H
@@ -13,6 +23,7 @@
 #include <linux/gup_pin_tracking.h>
 #include <linux/hash.h>
 #include <linux/jiffies.h>
+#include <linux/jump_label.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mmzone.h>
@@ -23,6 +34,11 @@
 #include <linux/threads.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+
+struct dentry;
+struct seq_file;
+
+/* === The state of a page ================================================== */
 
 /*
  * The state word of a base page: the pin count and five flags. All but
@@ -35,7 +51,12 @@
 #define PINTRACK_COUNT_MASK	GENMASK(PINTRACK_COUNT_BITS - 1, 0)
 /* It blocked a migration: record its release. */
 #define PINTRACK_WATCHED	BIT(27)
-/* A FOLL_LONGTERM pin (below). */
+/*
+ * A FOLL_LONGTERM pin was taken since the page was last unpinned
+ * completely. An unpin does not say which kind of pin it drops, so a page
+ * whose long-term pin went while a short-term one stays keeps the flag
+ * until that one goes too.
+ */
 #define PINTRACK_LONGTERM	BIT(PINTRACK_LONGTERM_SHIFT)
 /* Set exactly when the count is non-zero. */
 #define PINTRACK_DMA_PINNED	BIT(29)
@@ -49,14 +70,6 @@ static inline unsigned int pintrack_pins(u32 state)
 {
 	return state & PINTRACK_COUNT_MASK;
 }
-
-/*
- * PINTRACK_LONGTERM is set by every FOLL_LONGTERM pin and cleared only when the
- * count drops to zero: "a long-term pin was taken since the page was last
- * unpinned completely". An unpin does not say which kind of pin it drops
- * (unpin_user_page() is the same for both), so a page whose long-term pin
- * went while a short-term one stays keeps the flag until that one goes too.
- */
 
 /*
  * The page_ext entry of a page. "on" keeps the first two words (8 bytes),
@@ -75,7 +88,7 @@ struct pintrack_page {
  * In stacks mode the tgid word holds the pinner's thread group id (pids fit
  * in 22 bits) and, above it, a tag of the thread group's start time, so that
  * a process that reuses the number after the pinner exited is not named as
- * the pinner (gup_pin_tracking_comm()).
+ * the pinner (pintrack_comm()).
  */
 #define PINTRACK_TGID_BITS		22
 #define PINTRACK_TGID_MASK		GENMASK(PINTRACK_TGID_BITS - 1, 0)
@@ -88,6 +101,20 @@ static inline u32 pintrack_tgid(u32 tgid)
 	return tgid & PINTRACK_TGID_MASK;
 }
 
+/* The tag of @task's thread group start time (see struct pintrack_page). */
+static inline u32 pintrack_birth(struct task_struct *task)
+{
+	return hash_64(task->group_leader->start_time, PINTRACK_BIRTH_BITS);
+}
+
+/* Is the tracker in stacks mode? (gup_pin_tracking_stack.c) */
+DECLARE_STATIC_KEY_FALSE(pintrack_stacks_key);
+
+static __always_inline bool pintrack_stacks(void)
+{
+	return static_branch_unlikely(&pintrack_stacks_key);
+}
+
 #define PINTRACK_PAGE_SIZE_ON		offsetof(struct pintrack_page, stack)
 #define PINTRACK_PAGE_SIZE_STACKS	sizeof(struct pintrack_page)
 static_assert(PINTRACK_PAGE_SIZE_ON == 8 && PINTRACK_PAGE_SIZE_STACKS == 16);
@@ -96,6 +123,8 @@ static inline struct pintrack_page *pintrack_page(struct page_ext *page_ext)
 {
 	return page_ext_data(page_ext, &gup_pin_tracking_ops);
 }
+
+/* === Chunks and bucket locks ============================================== */
 
 /*
  * Pages are locked and walked in naturally aligned chunks of
@@ -119,6 +148,21 @@ static inline unsigned long pintrack_chunk_len(unsigned long pfn,
 }
 
 /*
+ * Number of pages from @pfn, at most @nr, that pfn_to_online_page(@pfn)
+ * speaks for: to the end of its chunk and of its subsection. A chunk may
+ * span several subsections (32 MiB chunks of 2 MiB subsections with 64 KiB
+ * pages), and a ZONE_DEVICE subsection may lie beside online memory.
+ */
+static inline unsigned long pintrack_scan_len(unsigned long pfn,
+					      unsigned long nr)
+{
+#ifdef CONFIG_SPARSEMEM
+	nr = min(nr, PAGES_PER_SUBSECTION - (pfn & (PAGES_PER_SUBSECTION - 1)));
+#endif
+	return pintrack_chunk_len(pfn, nr);
+}
+
+/*
  * The entry of @pfn, NULL if it has no page_ext. The caller is in an RCU
  * read-side section: mm/page_ext.c frees a section's page_ext only after
  * synchronize_rcu().
@@ -131,23 +175,15 @@ static __always_inline struct pintrack_page *pintrack_lookup(unsigned long pfn)
 }
 
 /*
- * The entry of the page @n pages after the one of @gp (before it, if @n is
- * negative), which must lie in the same chunk: page_ext_next() @n times.
- * With FLATMEM, which page_ext keeps in one array per node, that holds
- * because FLATMEM has one node.
+ * The entry of the page @n pages after the one of @gp, which must lie in
+ * the same chunk: page_ext_next() @n times. With FLATMEM, which page_ext
+ * keeps in one array per node, that holds because FLATMEM has one node.
  */
 static_assert(!IS_ENABLED(CONFIG_FLATMEM) || !IS_ENABLED(CONFIG_NUMA));
 static __always_inline struct pintrack_page *
 pintrack_skip(struct pintrack_page *gp, long n)
 {
 	return (void *)gp + n * (long)page_ext_size;
-}
-
-/* The entry of the page after the one of @gp, in the same chunk. */
-static __always_inline struct pintrack_page *
-pintrack_next(struct pintrack_page *gp)
-{
-	return pintrack_skip(gp, 1);
 }
 
 /*
@@ -160,7 +196,8 @@ struct pintrack_bucket {
 } ____cacheline_aligned_in_smp;
 
 extern struct pintrack_bucket *pintrack_buckets;
-extern unsigned int pintrack_lock_shift;	/* 64 - lock_bits */
+extern unsigned int pintrack_lock_bits;
+extern unsigned int pintrack_lock_shift;	/* 64 - pintrack_lock_bits */
 
 /* The bucket lock of @pfn: hash_64() of its chunk, the shift computed once. */
 static __always_inline spinlock_t *pintrack_lock(unsigned long pfn)
@@ -171,16 +208,14 @@ static __always_inline spinlock_t *pintrack_lock(unsigned long pfn)
 	return &pintrack_buckets[bucket].lock;
 }
 
-/* The tag of @task's thread group start time (see struct pintrack_page). */
-static inline u32 pintrack_birth(struct task_struct *task)
-{
-	return hash_64(task->group_leader->start_time, PINTRACK_BIRTH_BITS);
-}
+/* === Counters ============================================================= */
 
 enum pintrack_counter {
+	/* Gauges: what is pinned now. */
 	PINTRACK_PINNED_PAGES,
 	PINTRACK_PINS,
 	PINTRACK_LONGTERM_PAGES,
+	/* Events since boot. */
 	PINTRACK_PINS_TOTAL,
 	PINTRACK_UNPINS_TOTAL,
 	PINTRACK_ERRORS,
@@ -193,19 +228,12 @@ enum pintrack_counter {
 	PINTRACK_NR_COUNTERS,
 };
 
-extern const char *const gup_pin_tracking_counter_names[PINTRACK_NR_COUNTERS];
-extern const char *const gup_pin_tracking_misuse_names[GUP_PIN_NR_MISUSE];
-extern bool gup_pin_tracking_stacks;
-extern unsigned int gup_pin_tracking_lock_bits;
-extern unsigned int gup_pin_tracking_stale_secs;
+extern const char *const pintrack_counter_names[PINTRACK_NR_COUNTERS];
 
-long gup_pin_tracking_counter(unsigned int idx);
-void gup_pin_tracking_count(unsigned int idx, long n);
-unsigned int pintrack_stack_start(const unsigned long *entries,
-				  unsigned int nr, unsigned long hook);
-void gup_pin_tracking_stale_start(void);
-int gup_pin_tracking_stale_secs_set(unsigned long secs);
-unsigned long gup_pin_tracking_stale_cost(unsigned long *pages);
+long pintrack_counter_read(enum pintrack_counter idx);
+void pintrack_counter_add(enum pintrack_counter idx, long n);
+
+/* === Reading entries ====================================================== */
 
 /* What a reader sees of a page's entry. */
 struct pintrack_snap {
@@ -223,7 +251,7 @@ static inline void pintrack_read(const struct pintrack_page *gp,
 	snap->pinned_at = READ_ONCE(gp->pinned_at);
 	snap->stack = 0;
 	snap->tgid = 0;
-	if (gup_pin_tracking_stacks) {
+	if (pintrack_stacks()) {
 		snap->stack = READ_ONCE(gp->stack);
 		snap->tgid = READ_ONCE(gp->tgid);
 	}
@@ -253,16 +281,12 @@ static inline u32 pintrack_state(const struct page *page)
 	return snap.state;
 }
 
-/* End of the last populated zone: no pfn at or past it has page_ext. */
-static inline unsigned long pintrack_max_pfn(void)
-{
-	unsigned long end = 0;
-	struct zone *zone;
+bool pintrack_longterm(const struct page *page);
+unsigned long pintrack_max_pfn(void);
+unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
+				   struct pintrack_snap *snap);
 
-	for_each_populated_zone(zone)
-		end = max(end, zone_end_pfn(zone));
-	return end;
-}
+/* === Time ================================================================= */
 
 /*
  * The tracker's clock: whole seconds since boot, from jiffies. A u32 of
@@ -291,16 +315,34 @@ static inline unsigned long pintrack_age_secs(u32 pinned_at)
 	return pintrack_secs(pinned_at, pintrack_now());
 }
 
-/* === Reports (gup_pin_tracking_report.c) ================================ */
+/* === What a hook call leaves for after its locks ========================== */
 
-struct seq_file;
+/*
+ * What the slow paths of a hook call found under a bucket lock, printed
+ * once the locks are dropped; the hot paths only clear and test @pending.
+ */
+#define PINTRACK_OUT_ERRORS	BIT(0)	/* @errors is set */
+#define PINTRACK_OUT_REPORT	BIT(1)	/* @what, @pfn, @snap: report them */
+#define PINTRACK_OUT_RELEASED	BIT(2)	/* watched pages were let go */
+
+struct pintrack_out {
+	unsigned int pending;
+	int errors;			/* misuse seen */
+	enum gup_pin_misuse what;	/* the first one worth a report */
+	unsigned long pfn;
+	struct pintrack_snap snap;	/* its entry before the misuse */
+};
+
+/* === The printer (gup_pin_tracking_report.c) ============================== */
 
 /* " pid <tgid> comm <comm>" is at most this long, with its NUL. */
 #define PINTRACK_WHO_LEN		(24 + TASK_COMM_LEN)
 /* Longest pintrack_page_line(). */
 #define PINTRACK_LINE_LEN		(64 + PINTRACK_WHO_LEN)
 
-int gup_pin_tracking_comm(u32 tgid, u32 pinned_at, char *comm, size_t len);
+extern const char *const pintrack_misuse_names[GUP_PIN_NR_MISUSE];
+
+int pintrack_comm(u32 tgid, u32 pinned_at, char *comm, size_t len);
 const char *pintrack_who(char *buf, size_t len,
 			 const struct pintrack_snap *snap);
 int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
@@ -308,27 +350,48 @@ int pintrack_page_line(char *buf, size_t len, unsigned long pfn,
 		       const char *who);
 void pintrack_log_stack(depot_stack_handle_t handle);
 void pintrack_seq_stack(struct seq_file *m, depot_stack_handle_t handle);
-unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
-				   struct pintrack_snap *snap);
 bool pintrack_kunit_count(const char *name);
-void pintrack_failure_released(unsigned long pfn, bool freed);
-int gup_pin_tracking_failures_init(void);
+bool pintrack_in_gup_entry(unsigned long addr);
+unsigned int pintrack_stack_start(const unsigned long *entries,
+				  unsigned int nr, unsigned long hook);
 
-/* For the debugfs files and the KUnit tests. */
-bool gup_pin_tracking_longterm(const struct page *page);
-int gup_pin_tracking_failures_show(struct seq_file *m, void *v);
-bool gup_pin_tracking_show_page(struct seq_file *m, struct page *page);
+/* === Hooks of the core into the features ================================== */
+
+/* Misuse reports and GUP's entry points (gup_pin_tracking_report.c). */
+void pintrack_report(const struct pintrack_out *out);
+void pintrack_gup_entries_init(void);
+
+/* Stacks mode (gup_pin_tracking_stack.c); pintrack_stacks() above. */
+void pintrack_stack_init(void);
+depot_stack_handle_t pintrack_save_stack(unsigned long ip, gfp_t gfp);
+u32 pintrack_pinner(void);
+
+/* The record of failed migrations (gup_pin_tracking_failures.c). */
+int pintrack_failures_init(void);
+void pintrack_failure_released(struct pintrack_out *out, unsigned long pfn,
+			       bool freed);
+void pintrack_failures_log(struct pintrack_out *out);
+void pintrack_failures_debugfs(struct dentry *dir);
+
+/* Short-term pins held too long (gup_pin_tracking_stale.c). */
+void pintrack_stale_debugfs(struct dentry *dir);
+void pintrack_stale_stats(struct seq_file *m);
+
+/* === Reach-ins of the KUnit tests (VISIBLE_IF_KUNIT) ====================== */
 
 #if IS_ENABLED(CONFIG_KUNIT)
-/* Static unless the KUnit tests reach them (VISIBLE_IF_KUNIT). */
-int gup_pin_tracking_stats_show(struct seq_file *m, void *v);
-unsigned long gup_pin_tracking_verify(struct seq_file *m);
-unsigned long gup_pin_tracking_stale_scan(void);
-int gup_pin_tracking_pinners_show(struct seq_file *m, void *v);
-bool gup_pin_tracking_blocked(struct page *page, int refs,
-			      enum migrate_reason reason, bool warn);
-depot_stack_handle_t gup_pin_tracking_save_stack(unsigned long ip, gfp_t gfp);
-bool gup_pin_tracking_stack_cache_init(void);
+int pintrack_stats_show(struct seq_file *m, void *v);
+int pintrack_pinners_show(struct seq_file *m, void *v);
+int pintrack_processes_show(struct seq_file *m, void *v);
+bool pintrack_show_page(struct seq_file *m, struct page *page);
+unsigned long pintrack_verify(struct seq_file *m);
+int pintrack_failures_show(struct seq_file *m, void *v);
+bool pintrack_blocked(struct page *page, int refs, enum migrate_reason reason,
+		      bool warn);
+extern unsigned int pintrack_stale_secs;
+int pintrack_stale_secs_set(unsigned long secs);
+unsigned long pintrack_stale_scan(void);
+bool pintrack_stack_cache_init(void);
 #endif
 
 #endif /* __MM_GUP_PIN_TRACKING_INTERNAL_H */

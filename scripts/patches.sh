@@ -36,9 +36,9 @@ bash "$TOP/scripts/split.sh" states "$S"
 SPLIT_FILES=$(sed -n '/^SPLIT_FILES="/,/"$/p' "$TOP/scripts/split.sh" | tr -d '"' |
 	sed 's/^SPLIT_FILES=//')
 
-# step PATCH "FILES" [FEATURE]: apply one series patch, add new files and,
-# with FEATURE, bring the split files to that feature's state (core: the
-# first); commit with the feature's message, else the patch's.
+# step PATCH "FILES" [FEATURE]: apply one series patch, add its new files
+# whole and, with FEATURE, bring the core's files (SPLIT_FILES) to that
+# feature's state (core: the first); commit with the patch's message.
 step() {
 	local patch=$1 files=$2 feature=${3:-} msg=$TOP/patches/$1 subject body f
 	"${G[@]}" apply --index "$TOP/patches/$patch" || die "$patch does not apply"
@@ -49,16 +49,10 @@ step() {
 	done
 	if [ -n "$feature" ]; then
 		for f in $SPLIT_FILES; do
-			if [ -f "$S/$feature/$f" ]; then
-				mkdir -p "$R/$(dirname "$f")"
-				cp "$S/$feature/$f" "$R/$f"
-				"${G[@]}" add -f "$f"
-			elif [ -e "$R/$f" ]; then
-				"${G[@]}" rm -q -f "$f"
-			fi
+			mkdir -p "$R/$(dirname "$f")"
+			cp "$S/$feature/$f" "$R/$f"
+			"${G[@]}" add -f "$f"
 		done
-		[ -f "$TOP/patches/features/$feature.diff" ] &&
-			msg=$TOP/patches/features/$feature.diff
 	fi
 	subject=$(sed -n 's/^Subject: \[PATCH\] //p' "$msg" | head -n1)
 	body=$(awk 'f && /^Signed-off-by:/ { exit } f { print } /^Subject:/ { f = 1 }' "$msg")
@@ -67,7 +61,8 @@ step() {
 }
 
 step 0001-mm-page_ext-add-page_ext_lookup-and-an-iteration-API.patch ""
-step 0002-mm-gup_pin_tracking-register-the-page_ext-tracker.patch "" core
+step 0002-mm-gup_pin_tracking-register-the-page_ext-tracker.patch \
+	"include/linux/gup_pin_tracking.h" core
 "${G[@]}" commit -q --amend -F - <<'MSG'
 mm/gup_pin_tracking: count FOLL_PIN pins of every page in page_ext
 
@@ -90,13 +85,22 @@ empty stubs when CONFIG_GUP_PIN_TRACKING=n; the next patch calls them
 from mm/gup.c and adds the tracked half of unpin_user_folio_pages(),
 __unpin_user_folio_pages(), there.
 
+Misuse is detected here and counted in errors: an unpin of a page with
+no tracked pin (pins are never taken from another page), a folio-level
+release of more pins than the folio's first page holds, pin references
+dropped with put_page(), a page freed while pinned and a full count.
+What a hook call finds under a bucket lock is recorded and acted on
+once the locks are dropped.
+
+The features that follow each add a file of their own (the misuse
+report, stacks mode, the debugfs files, the failures record, the stale
+scan, the trace events); the core calls them through the hooks at the
+end of mm/gup_pin_tracking_internal.h, which are inline no-ops until
+the feature's patch makes them prototypes.
+
 gup_pin_tracking=off (the default) reserves no page_ext memory; =on
 costs 8 bytes a page. Entries stay 8-byte aligned for the page_ext
-clients after this one. The per-CPU counters, the time of the last pin
-and gup_pin_tracking_longterm() are written here and read by the later
-patches (debugfs, the stale pin scan, KUnit); those add the misuse
-reports, the pinners' stacks, the debugfs files, the migration and stale
-pin reports and the trace events.
+clients after this one.
 
 This re-does "mm: tracking get_user_pages() pages" (RFC v2, 2018),
 which kept the flag and count in struct page under a zone lock.
@@ -104,24 +108,27 @@ which kept the flag and count in struct page under a zone lock.
 Signed-off-by: GUP Pin Tracking Team <gup-pin-tracking@example.org>
 MSG
 step 0003-mm-gup-count-FOLL_PIN-pins-and-unpins-in-the-pin-tracker.patch ""
-step 0004-mm-report-pages-freed-while-pinned-and-print-tracked-pins.patch "" \
-	0004-misuse
-step 0005-mm-gup_pin_tracking-select-the-stack-depot-for-stacks-mode.patch "" \
-	0005-stacks
-step 0006-mm-gup_pin_tracking-add-the-debugfs-files.patch "" 0006-debugfs
-step 0007-mm-name-the-pinned-pages-that-block-migration.patch "" \
-	0007-migration-stale
-step 0008-mm-gup_pin_tracking-list-the-trace-event-header.patch "" \
-	0008-tracepoints
-step 0009-mm-gup_pin_tracking-add-KUnit-tests.patch \
+step 0004-mm-report-pages-freed-while-pinned-and-print-tracked-pins.patch \
+	mm/gup_pin_tracking_report.c 0004-report
+step 0005-mm-gup_pin_tracking-select-the-stack-depot-for-stacks-mode.patch \
+	mm/gup_pin_tracking_stack.c 0005-stacks
+step 0006-mm-gup_pin_tracking-add-the-debugfs-files.patch \
+	mm/gup_pin_tracking_debugfs.c
+step 0007-mm-name-the-pinned-pages-that-block-migration.patch \
+	mm/gup_pin_tracking_failures.c 0007-failures
+step 0008-mm-gup_pin_tracking-report-short-term-pins-held-too-long.patch \
+	mm/gup_pin_tracking_stale.c 0008-stale
+step 0009-mm-gup_pin_tracking-list-the-trace-event-header.patch \
+	include/trace/events/gup_pin_tracking.h 0009-tracepoints
+step 0010-mm-gup_pin_tracking-add-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
-step 0010-selftests-mm-add-a-gup_pin_tracking-test.patch \
+step 0011-selftests-mm-add-a-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0011-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
+step 0012-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
 	"scripts/gdb/linux/gup_pin_tracking.py"
-step 0012-Documentation-mm-add-gup_pin_tracking.patch \
+step 0013-Documentation-mm-add-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
-step 0013-kernel-configs-add-gup_pin_tracking.config.patch \
+step 0014-kernel-configs-add-gup_pin_tracking.config.patch \
 	"kernel/configs/gup_pin_tracking.config"
 
 # The series must carry exactly the tree make check tests: every file it

@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The tracker's new files, split by feature for the mailed series.
+# The core's hook lines, by feature, for the mailed series.
 #
-# The repo keeps each new file whole, at its kernel path. The series adds
-# them in steps (counting and hooks, then misuse reports, stacks, debugfs,
-# migration reports and stale pins, tracepoints): patches/features/*.diff
-# are those steps, each a diff between two states of the files with the
-# message of its commit in front, in the order of FEATURES. The first
-# state (counting and hooks, "core") is what remains of the whole files
-# with every feature diff reversed.
+# The repo keeps each new file whole, at its kernel path, and each feature
+# in a file of its own that the series adds whole (scripts/patches.sh).
+# The core (mm/gup_pin_tracking.c and its internal header) calls a
+# feature through hooks that are inline no-ops until the feature's patch:
+# patches/features/*.diff are what each feature's patch changes in those
+# two files (stubs become prototypes, a boot value, the trace calls), in
+# the order of FEATURES. The first state (counting and hooks, "core") is
+# what remains of the files with every feature diff reversed.
 #
 #   split.sh states DIR [REV] - write each state's files to DIR/<feature>/
 #                   (DIR/core first, the last one the files themselves),
@@ -29,12 +30,8 @@ set -euo pipefail
 
 FEATURES_DIR=$TOP/patches/features
 # In series order; each is patches/features/<name>.diff.
-FEATURES="0004-misuse 0005-stacks 0006-debugfs 0007-migration-stale
-	0008-tracepoints"
-SPLIT_FILES="include/linux/gup_pin_tracking.h
-	include/trace/events/gup_pin_tracking.h
-	mm/gup_pin_tracking.c mm/gup_pin_tracking_internal.h
-	mm/gup_pin_tracking_report.c mm/gup_pin_tracking_debugfs.c"
+FEATURES="0004-report 0005-stacks 0007-failures 0008-stale 0009-tracepoints"
+SPLIT_FILES="mm/gup_pin_tracking.c mm/gup_pin_tracking_internal.h"
 # A states directory says so; split.sh empties no other directory.
 MARK=.split-states
 

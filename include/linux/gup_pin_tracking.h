@@ -7,18 +7,27 @@
 #include <linux/mm.h>
 #include <linux/types.h>
 
-/*
- * The misuse the tracker reports; their names are GUP_PIN_MISUSE_KINDS in
- * <trace/events/gup_pin_tracking.h>, in this order.
- */
+/* The misuse the tracker reports, named in GUP_PIN_MISUSE_KINDS. */
 enum gup_pin_misuse {
-	GUP_PIN_MISUSE_NO_PIN,		/* unpin of a page with no pin */
-	GUP_PIN_MISUSE_FOLIO,		/* folio-level unpin of too many pins */
-	GUP_PIN_MISUSE_FREED,		/* page freed while pinned */
-	GUP_PIN_MISUSE_PUT_PAGE,	/* pin references dropped with put_page() */
-	GUP_PIN_MISUSE_OVERFLOW,	/* pin count overflow */
+	GUP_PIN_MISUSE_NO_PIN,
+	GUP_PIN_MISUSE_FOLIO,
+	GUP_PIN_MISUSE_FREED,
+	GUP_PIN_MISUSE_PUT_PAGE,
+	GUP_PIN_MISUSE_OVERFLOW,
 	GUP_PIN_NR_MISUSE,
 };
+
+/*
+ * The kinds and their names, in the order of the enum: one list for the
+ * reports, the trace event and the tools. Expand it with EM(kind, name)
+ * and EMe() for the last, as <trace/events/migrate.h> does.
+ */
+#define GUP_PIN_MISUSE_KINDS						\
+	EM(GUP_PIN_MISUSE_NO_PIN,	"unpin of a page with no pin")	\
+	EM(GUP_PIN_MISUSE_FOLIO,	"unpin of more pins than the folio holds") \
+	EM(GUP_PIN_MISUSE_FREED,	"page freed while pinned")	\
+	EM(GUP_PIN_MISUSE_PUT_PAGE,	"pin references dropped with put_page()") \
+	EMe(GUP_PIN_MISUSE_OVERFLOW,	"pin count overflow")
 
 #ifdef CONFIG_GUP_PIN_TRACKING
 

@@ -42,9 +42,9 @@ log_failures() {
 		printf '%s\n' "$probs" | head -20 >&2
 		n=1
 	fi
-	if grep -aqE 'gup_pin_tracking: (unpin of|page freed|pin references|pin count)' "$1"; then
+	if grep -aqE 'BUG: gup_pin_tracking: ' "$1"; then
 		say "$(basename "$1"): misuse reported on a clean workload:"
-		grep -aE 'gup_pin_tracking: (unpin of|page freed|pin references|pin count)' "$1" | head >&2
+		grep -aE 'BUG: gup_pin_tracking: ' "$1" | head >&2
 		n=1
 	fi
 	echo "$n"

@@ -13,17 +13,7 @@
 #include <linux/tracepoint.h>
 #include <linux/types.h>
 
-/*
- * The misuse kinds (enum gup_pin_misuse) and their names: one list, for
- * the kernel log, the tracker's counters and the misuse event.
- */
-#define GUP_PIN_MISUSE_KINDS						\
-	EM(GUP_PIN_MISUSE_NO_PIN,	"unpin of a page with no pin")	\
-	EM(GUP_PIN_MISUSE_FOLIO,	"unpin of more pins than the folio holds") \
-	EM(GUP_PIN_MISUSE_FREED,	"page freed while pinned")	\
-	EM(GUP_PIN_MISUSE_PUT_PAGE,	"pin references dropped with put_page()") \
-	EMe(GUP_PIN_MISUSE_OVERFLOW,	"pin count overflow")
-
+/* The misuse kinds of enum gup_pin_misuse: GUP_PIN_MISUSE_KINDS. */
 #undef EM
 #undef EMe
 #define EM(a, b)	TRACE_DEFINE_ENUM(a);

@@ -40,9 +40,11 @@ the tracker's offset in an entry and the byte order."""
                                   constants.LX_PAGE_SHIFT)
         self.entry_size = int(gdb.parse_and_eval('page_ext_size'))
         self.offset = int(gdb.parse_and_eval('gup_pin_tracking_ops')['offset'])
-        self.stacks = bool(int(gdb.parse_and_eval('gup_pin_tracking_stacks')))
         fields = {f.name: f.bitpos // 8
                   for f in gdb.lookup_type('struct pintrack_page').fields()}
+        # stacks mode: the tracker's entries reach past the stack handle.
+        ops_size = int(gdb.parse_and_eval('gup_pin_tracking_ops')['size'])
+        self.stacks = ops_size > fields['stack']
         self.state_at = fields['state']
         self.pinned_at_at = fields['pinned_at']
         self.stack_at = fields['stack']
