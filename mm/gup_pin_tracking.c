@@ -490,13 +490,16 @@ static __always_inline void pintrack_walk(struct pintrack_delta *d,
 				len = my_zero_pfn(0) - p;
 			limit = i + len;
 			for (;;) {
+				struct pintrack_delta slow;
+
 				if (m.full ||
 				    unlikely(!pintrack_update_fast(d, gp, page,
-								   now, m)))
-					pintrack_delta_add(d,
-						pintrack_update_slow(out, c, gp,
-								     page, p,
-								     m.op));
+								   now, m))) {
+					slow = pintrack_update_slow(out, c, gp,
+								    page, p,
+								    m.op);
+					pintrack_delta_add(d, slow);
+				}
 				if (++i == limit)
 					break;
 				if (!m.range && pages[i] != page + 1)

@@ -671,10 +671,8 @@ VISIBLE_IF_KUNIT unsigned long pintrack_verify(struct seq_file *m)
 
 	v.pfns = kvmalloc_array(PINTRACK_VERIFY_BATCH, sizeof(*v.pfns),
 				GFP_KERNEL);
-	if (!v.pfns) {
-		seq_puts(m, "out of memory\n");
+	if (!v.pfns)
 		return 0;
-	}
 	for (pfn = 0; pfn < end && !v.stopped; pfn += len) {
 		len = pintrack_scan_len(pfn, end - pfn);
 		pintrack_verify_chunk(&v, pfn, len);
@@ -696,7 +694,8 @@ EXPORT_SYMBOL_IF_KUNIT(pintrack_verify);
 
 static int pintrack_verify_show(struct seq_file *m, void *v)
 {
-	pintrack_verify(m);
+	if (!pintrack_verify(m) && !m->count)
+		return -ENOMEM;
 	return 0;
 }
 

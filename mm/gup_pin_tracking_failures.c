@@ -423,7 +423,7 @@ void __gup_pin_track_range_failed(unsigned long start_pfn,
 		if (nr++ >= PINTRACK_FOLIO_RECORDS)
 			continue;
 		if (pintrack_blocked(page, folio_ref_count(folio),
-					     MR_CONTIG_RANGE, warn) &&
+				     MR_CONTIG_RANGE, warn) &&
 		    !counted) {
 			counted = true;
 			pinned++;

@@ -1493,7 +1493,7 @@ static void pintrack_test_failures_release_two(struct kunit *test)
 	old1 = pintrack_records_of(out, pfn1, " unpinned after ");
 	gup_pin_track_pages(pages, 2, FOLL_PIN);
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(pages[0], 3,
-							 MR_MEMORY_HOTPLUG, true));
+						 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(pages[1], 3,
 							 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_EQ(test, *blocked, 2);
@@ -1541,7 +1541,7 @@ static void pintrack_test_failures_quiet(struct kunit *test)
 				  " unpinned after ");
 	pintrack_track_pin(page, 0);
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(page, 1,
-							 MR_CONTIG_RANGE, false));
+						 MR_CONTIG_RANGE, false));
 	KUNIT_EXPECT_TRUE(test, pintrack_state(page) & PINTRACK_WATCHED);
 	pintrack_track_unpin(page);
 	KUNIT_EXPECT_EQ(test, *blocked, 0);
@@ -1624,7 +1624,7 @@ static void pintrack_test_failures_episodes(struct kunit *test)
 	pintrack_track_pin(page, 0);
 	pintrack_age(page, 7);
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(page, 1,
-							 MR_CONTIG_RANGE, false));
+						 MR_CONTIG_RANGE, false));
 	out = pintrack_failures(test);
 	KUNIT_EXPECT_EQ_MSG(test, pintrack_records_of(out, pfn, NULL), old + 2,
 			    "%s", out);
@@ -1697,7 +1697,7 @@ static void pintrack_test_failures_freed(struct kunit *test)
 				  " unpinned after ");
 	pintrack_track_pin(page, 0);
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(page, 1,
-							 MR_MEMORY_HOTPLUG, false));
+						 MR_MEMORY_HOTPLUG, false));
 	pintrack_expect_reports(test);
 	folio_put(folio);
 	pintrack_check_reports(test, 1);
@@ -1725,8 +1725,8 @@ static int pintrack_writer_fn(void *arg)
 	unsigned int i;
 
 	for (i = 0; i < w->nr; i++)
-		pintrack_blocked(nth_page(w->first, i), 1,
-					 MR_CONTIG_RANGE, false);
+		pintrack_blocked(nth_page(w->first, i), 1, MR_CONTIG_RANGE,
+				 false);
 	complete(&w->done);
 	return 0;
 }
@@ -1817,7 +1817,7 @@ static void pintrack_console_probe(void *data, const char *text, size_t len)
 		return;
 	c->lines++;
 	c->released += !!strnstr(text, "was unpinned after", len);
-	c->locked += spin_is_locked(pintrack_lock(c->pfn));
+	c->locked += raw_spin_is_locked(&pintrack_lock(c->pfn)->rlock);
 }
 
 /*

@@ -119,6 +119,39 @@ else
 	echo "0 1 0" > "$RES/x86-bogus-stale-secs"
 fi
 
+# A misuse report for people and bots: the KUnit case pintrack_test_report
+# lets its report through (print_reports=1). Without panic_on_warn the
+# report opens with its one-line title, the kernel is tainted with the
+# bad-page flag (bit 5) and keeps running; with panic_on_warn=1 it panics.
+REPORT_ARGS="gup_pin_tracking=on gup_pin_tracking_kunit.print_reports=1 kunit.filter_glob=gup_pin_tracking.pintrack_test_report gpt.job=taint"
+run_report() {
+	local log=$BUILD/x86-report.log kp kf ks taint
+	bash "$TOP/scripts/guest.sh" "$KERNEL" "$log" "$REPORT_ARGS" 600
+	read -r kp kf ks < <(kunit_counts "$log")
+	taint=$(sed -n 's/^GPT-TAINTED \([0-9]*\).*/\1/p' "$log" | tail -n1)
+	if [ "$kp" -eq 1 ] && [ "$kf" -eq 0 ] &&
+	   grep -aqE 'BUG: gup_pin_tracking: unpin of a page with no pin in pintrack_bad_unpin$' "$log" &&
+	   [ -n "$taint" ] && [ $((taint & 32)) -ne 0 ]; then
+		say "x86 report: reported, tainted $taint (bad page), kept running"
+		echo "1 0 0" > "$RES/x86-report"
+	else
+		say "x86 report: KUnit $kp passed $kf failed; title or taint ($taint) missing"
+		echo "0 1 0" > "$RES/x86-report"
+	fi
+	log=$BUILD/x86-report-panic.log
+	bash "$TOP/scripts/guest.sh" "$KERNEL" "$log" \
+		"$REPORT_ARGS panic_on_warn=1" 600
+	if grep -aq 'Kernel panic - not syncing: gup_pin_tracking: panic_on_warn set' "$log" &&
+	   ! grep -aq '^GUEST-START' "$log"; then
+		say "x86 report with panic_on_warn=1: the kernel panicked"
+		echo "1 0 0" > "$RES/x86-report-panic"
+	else
+		say "x86 report with panic_on_warn=1: no panic"
+		echo "0 1 0" > "$RES/x86-report-panic"
+	fi
+}
+run_report
+
 # Post-mortem: hold known pins (io_uring fixed buffers) in a stacks-mode
 # guest, stop it under gdb, and check that lx-gup-pin-stats and
 # lx-gup-pinned list exactly what debugfs showed just before.

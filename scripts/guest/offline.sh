@@ -8,7 +8,7 @@ section "kselftest gup_pin_tracking: offline_blocked_by_pin, stress"
 /bin/gup_pin_tracking -t offline_blocked_by_pin -t stale_short_term_pin \
 	-t pid_reuse -t longterm_pin_blocked -t udmabuf_pin_blocked \
 	-t offline_blocked_by_reference \
-	-t stale_scan_cost
+	-t stale_scan_cost -t processes_largest_first
 rc=$?
 GPT_STRESS_SECS=${GPT_STRESS_SECS:-20} /bin/gup_pin_tracking -t stress || rc=1
 section "failures (the pinned pages that blocked a migration)"

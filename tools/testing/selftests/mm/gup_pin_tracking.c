@@ -2503,4 +2503,104 @@ TEST_F(pintrack, stale_scan_cost)
 		       usecs * ((1UL << 30) / page_size) / pages);
 }
 
+/*
+ * Who holds the most pinned memory: two processes register 3 and 5 MiB of
+ * io_uring fixed buffers (long-term pins of 4 KiB pages) and hold them;
+ * `processes` lists the 5 MiB one before the 3 MiB one, each with its
+ * pid, name, pages and pins.
+ */
+static void processes_child(int mib, int ready, int go, const char *name)
+{
+	size_t size = (size_t)mib << 20;
+	char c = 0, *buf;
+	int ring;
+
+	prctl(PR_SET_NAME, name);
+	ring = uring_setup();
+	buf = map_anon(size, page_size, 0);
+	if (ring < 0 || !buf || uring_register(ring, buf, size))
+		c = 1;
+	if (write(ready, &c, 1) != 1 || c)
+		_exit(1);
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	uring_unregister(ring);
+	_exit(0);
+}
+
+/* The `processes` line of @pid: its index among the lines, and fields. */
+static int processes_line(const char *out, pid_t pid, char *comm,
+			  long *pages, long *pins, long *lt)
+{
+	const char *line = out;
+	char key[32];
+	int n = 0;
+
+	snprintf(key, sizeof(key), "pid %d comm ", pid);
+	for (; *line; n++) {
+		if (!strncmp(line, key, strlen(key)) &&
+		    sscanf(line + strlen(key), "%15s pages %ld pins %ld longterm %ld ",
+			   comm, pages, pins, lt) == 4)
+			return n;
+		line = strchrnul(line, '\n');
+		if (*line)
+			line++;
+	}
+	return -1;
+}
+
+TEST_F(pintrack, processes_largest_first)
+{
+	static const int mib[2] = { 3, 5 };
+	static const char *const names[2] = { "gpt_pin3m", "gpt_pin5m" };
+	int ready[2], go[2], i, idx[2] = { -1, -1 }, status;
+	long pages, pins, lt, want;
+	pid_t pid[2];
+	char comm[16], c, *out;
+
+	if (!stacks_mode())
+		SKIP(return, "boot with gup_pin_tracking=stacks");
+	if (access(PINTRACK_DIR "processes", R_OK))
+		SKIP(return, "no " PINTRACK_DIR "processes");
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ASSERT_GE(pid[i], 0);
+		if (!pid[i])
+			processes_child(mib[i], ready[1], go[0], names[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+		if (c)
+			SKIP(goto release, "io_uring fixed buffers unavailable");
+	}
+	out = read_file(PINTRACK_DIR "processes");
+	ASSERT_NE(NULL, out);
+	for (i = 0; i < 2; i++) {
+		want = ((long)mib[i] << 20) / page_size;
+		idx[i] = processes_line(out, pid[i], comm, &pages, &pins, &lt);
+		EXPECT_LE(0, idx[i]) {
+			TH_LOG("no line for pid %d in:\n%s", pid[i], out);
+			continue;
+		}
+		EXPECT_STREQ(names[i], comm);
+		EXPECT_EQ(want, pages);
+		EXPECT_EQ(want, pins);
+		EXPECT_EQ(want, lt);
+	}
+	/* Largest first. */
+	EXPECT_LT(idx[1], idx[0]) {
+		TH_LOG("%s", out);
+	}
+	free(out);
+release:
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(1, write(go[1], "g", 1));
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+}
+
 TEST_HARNESS_MAIN
