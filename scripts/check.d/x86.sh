@@ -130,7 +130,7 @@ run_report() {
 	read -r kp kf ks < <(kunit_counts "$log")
 	taint=$(sed -n 's/^GPT-TAINTED \([0-9]*\).*/\1/p' "$log" | tail -n1)
 	if [ "$kp" -eq 1 ] && [ "$kf" -eq 0 ] &&
-	   grep -aqE 'BUG: gup_pin_tracking: unpin of a page with no pin in pintrack_bad_unpin$' "$log" &&
+	   grep -aqE 'BUG: gup_pin_tracking: unpin of a page with no pin in pintrack_bad_unpin[[:space:]]*$' "$log" &&
 	   [ -n "$taint" ] && [ $((taint & 32)) -ne 0 ]; then
 		say "x86 report: reported, tainted $taint (bad page), kept running"
 		echo "1 0 0" > "$RES/x86-report"
