@@ -869,6 +869,102 @@ check:
 	pintrack_free_check(page, order);
 }
 
+/* === Pin calls in flight ================================================== */
+
+/*
+ * The pin calls that may sleep between taking a pin and handing it to the
+ * tracker, each in the list of the CPU it started on. Only process
+ * context takes these locks; a call that ended on another CPU takes its
+ * list's lock from there.
+ */
+struct pintrack_calls {
+	spinlock_t lock;		/* protects @list */
+	struct list_head list;
+};
+
+static DEFINE_PER_CPU(struct pintrack_calls, pintrack_calls);
+
+/* See gup_pin_track_begin(). */
+void __gup_pin_track_begin(struct gup_pin_track_call *call)
+{
+	struct pintrack_calls *calls;
+
+	call->cpu = raw_smp_processor_id();
+	calls = per_cpu_ptr(&pintrack_calls, call->cpu);
+	spin_lock(&calls->lock);
+	list_add(&call->node, &calls->list);
+	spin_unlock(&calls->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_begin);
+
+/* See gup_pin_track_end(). */
+void __gup_pin_track_end(struct gup_pin_track_call *call)
+{
+	struct pintrack_calls *calls = per_cpu_ptr(&pintrack_calls, call->cpu);
+
+	spin_lock(&calls->lock);
+	list_del(&call->node);
+	spin_unlock(&calls->lock);
+	call->cpu = -1;
+}
+EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_end);
+
+/* Does @call's array name a page of @folio? */
+static bool pintrack_call_has(const struct gup_pin_track_call *call,
+			      const struct folio *folio)
+{
+	unsigned long i, nr = folio_nr_pages(folio);
+
+	/*
+	 * The entries the call has not filled yet hold what the caller left
+	 * there: compared, never followed.
+	 */
+	for (i = 0; i < call->nr; i++) {
+		if (call->folios) {
+			if (READ_ONCE(call->folios[i]) == folio)
+				return true;
+		} else if ((unsigned long)(READ_ONCE(call->pages[i]) -
+					   &folio->page) < nr) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * pintrack_pin_in_flight() - May a pin call in flight hold uncounted pins
+ *			      of a folio?
+ * @folio: The folio.
+ *
+ * True while a pin call that has (or may have) put a page of @folio in
+ * its array has not yet handed its pins to the tracker: until then the
+ * folio's _pincount may be above its tracked pins.
+ *
+ * Context: Process context.
+ * Return: true if such a call is in flight.
+ */
+bool pintrack_pin_in_flight(const struct folio *folio)
+{
+	const struct gup_pin_track_call *call;
+	bool found = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pintrack_calls *calls = per_cpu_ptr(&pintrack_calls, cpu);
+
+		spin_lock(&calls->lock);
+		list_for_each_entry(call, &calls->list, node) {
+			found = pintrack_call_has(call, folio);
+			if (found)
+				break;
+		}
+		spin_unlock(&calls->lock);
+		if (found)
+			break;
+	}
+	return found;
+}
+
 /* === Queries ============================================================== */
 
 /* See page_dma_pin_count(). */
@@ -979,6 +1075,12 @@ static void __init init_gup_pin_tracking(void)
 		spin_lock_init(&pintrack_buckets[i].lock);
 	pintrack_lock_bits = ilog2(nr);
 	pintrack_lock_shift = 64 - pintrack_lock_bits;
+	for_each_possible_cpu(i) {
+		struct pintrack_calls *calls = per_cpu_ptr(&pintrack_calls, i);
+
+		spin_lock_init(&calls->lock);
+		INIT_LIST_HEAD(&calls->list);
+	}
 
 	pintrack_gup_entries_init();
 	if (pintrack_boot_mode == PINTRACK_MODE_STACKS)

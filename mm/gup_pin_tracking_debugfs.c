@@ -456,19 +456,24 @@ static unsigned long pintrack_folio_sum(struct folio *folio)
 /*
  * A pass collects the folios that do not match, at most
  * PINTRACK_VERIFY_BATCH at a time, and looks at them again together after
- * 10, 20, 40 ... 640 ms (2.5 s in all) until they match: a long-term pin
- * is counted only once its migration check passes, which can wait behind
- * memory offlining for hundreds of milliseconds. So a read takes at most
- * 2.5 s per batch however many folios differ, and a fatal signal ends it.
+ * 10, 20, 40 ... 640 ms (2.5 s in all) until they match: an unpin is
+ * uncounted just before upstream drops it. So a read takes at most 2.5 s
+ * per batch however many folios differ, and a fatal signal ends it.
  */
 #define PINTRACK_VERIFY_TRIES	10
 #define PINTRACK_VERIFY_BATCH	1024
 /* At most this many mismatch lines: the output always fits its buffer. */
 #define PINTRACK_VERIFY_LINES	512
 #define PINTRACK_VERIFY_BUF	(PINTRACK_VERIFY_LINES * 96 + 256)
+#define PINTRACK_VERIFY_LINES_LEN	\
+	(PINTRACK_VERIFY_LINES * PINTRACK_VERIFY_LINE_LEN + 1)
+
+/* The longest mismatch line. */
+#define PINTRACK_VERIFY_LINE_LEN	96
 
 struct pintrack_verify {
-	struct seq_file *m;
+	char *lines;				/* the mismatch lines */
+	size_t len;				/* their length */
 	unsigned long checked;
 	unsigned long bad;
 	unsigned long nr;			/* folios to look at again */
@@ -484,7 +489,8 @@ static __printf(2, 3) void pintrack_mismatch(struct pintrack_verify *v,
 	if (v->bad++ >= PINTRACK_VERIFY_LINES)
 		return;
 	va_start(args, fmt);
-	seq_vprintf(v->m, fmt, args);
+	v->len += vscnprintf(v->lines + v->len, PINTRACK_VERIFY_LINE_LEN,
+			     fmt, args);
 	va_end(args);
 }
 
@@ -504,7 +510,10 @@ struct pintrack_folio_check {
  * exceeds upstream's count for long; a difference may be a pin or unpin in
  * flight. For a large folio the sum is bracketed by two reads of
  * _pincount, so a pin or unpin between them cannot pass for a match or a
- * mismatch. A folio that is gone, split or offline matches.
+ * mismatch, and a sum below it matches while a pin call that may hold the
+ * difference is in flight (pintrack_pin_in_flight(): GUP's slow paths
+ * may sleep between a pin and its count). A folio that is gone, split or
+ * offline matches.
  */
 static void pintrack_verify_once(unsigned long pfn,
 				 struct pintrack_folio_check *fc)
@@ -531,6 +540,10 @@ static void pintrack_verify_once(unsigned long pfn,
 		after = atomic_read(&folio->_pincount);
 		fc->upstream = after;
 		fc->ok = before == after && fc->tracked == after;
+		/* Pins taken by a call that has not handed them over yet. */
+		if (!fc->ok && fc->tracked < after &&
+		    pintrack_pin_in_flight(folio))
+			fc->ok = true;
 	} else {
 		fc->tracked = pintrack_pins(pintrack_state(page));
 		/* Our own reference is not a pin reference. */
@@ -651,8 +664,8 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
 
 /**
  * pintrack_verify() - Check every tracked page against upstream.
- * @m: Where to print the result and the mismatches (at most
- *     PINTRACK_VERIFY_LINES of them).
+ * @m: Where to print "checked <n> mismatches <m>", then the mismatches
+ *     (at most PINTRACK_VERIFY_LINES of them).
  *
  * For each page with page_ext: the DmaPinned bit is set exactly when the
  * count is non-zero; for a large folio the counts of its pages add up to its
@@ -667,12 +680,17 @@ static void pintrack_verify_chunk(struct pintrack_verify *v, unsigned long pfn,
 VISIBLE_IF_KUNIT unsigned long pintrack_verify(struct seq_file *m)
 {
 	unsigned long pfn, len, end = pintrack_max_pfn();
-	struct pintrack_verify v = { .m = m };
+	struct pintrack_verify v = { };
 
 	v.pfns = kvmalloc_array(PINTRACK_VERIFY_BATCH, sizeof(*v.pfns),
 				GFP_KERNEL);
-	if (!v.pfns)
+	v.lines = kvmalloc(PINTRACK_VERIFY_LINES_LEN, GFP_KERNEL);
+	if (!v.pfns || !v.lines) {
+		kvfree(v.pfns);
+		kvfree(v.lines);
 		return 0;
+	}
+	v.lines[0] = '\0';
 	for (pfn = 0; pfn < end && !v.stopped; pfn += len) {
 		len = pintrack_scan_len(pfn, end - pfn);
 		pintrack_verify_chunk(&v, pfn, len);
@@ -682,12 +700,14 @@ VISIBLE_IF_KUNIT unsigned long pintrack_verify(struct seq_file *m)
 	}
 	pintrack_verify_batch(&v);
 	kvfree(v.pfns);
+	seq_printf(m, "checked %lu mismatches %lu\n", v.checked, v.bad);
+	seq_puts(m, v.lines);
+	kvfree(v.lines);
 	if (v.bad > PINTRACK_VERIFY_LINES)
 		seq_printf(m, "(%lu more mismatches not listed)\n",
 			   v.bad - PINTRACK_VERIFY_LINES);
 	if (v.stopped)
 		seq_puts(m, "(stopped by a fatal signal)\n");
-	seq_printf(m, "checked %lu mismatches %lu\n", v.checked, v.bad);
 	return v.bad;
 }
 EXPORT_SYMBOL_IF_KUNIT(pintrack_verify);

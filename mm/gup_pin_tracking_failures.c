@@ -363,6 +363,9 @@ static void pintrack_folio_blocked(struct folio *folio,
 		pinned |= pintrack_blocked(pfn_to_page(pfn), refs,
 						   reason, warn);
 	}
+	/* Pinned by a call that has not handed its pins over yet. */
+	if (!pinned)
+		pinned = pintrack_pin_in_flight(folio);
 	pintrack_counter_add(pinned ? PINTRACK_MIGRATE_PINNED :
 					PINTRACK_MIGRATE_OTHER, 1);
 }

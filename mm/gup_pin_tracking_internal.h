@@ -285,6 +285,7 @@ bool pintrack_longterm(const struct page *page);
 unsigned long pintrack_max_pfn(void);
 unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
 				   struct pintrack_snap *snap);
+bool pintrack_pin_in_flight(const struct folio *folio);
 
 /* === Time ================================================================= */
 

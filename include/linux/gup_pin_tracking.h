@@ -29,6 +29,30 @@ enum gup_pin_misuse {
 	EM(GUP_PIN_MISUSE_PUT_PAGE,	"pin references dropped with put_page()") \
 	EMe(GUP_PIN_MISUSE_OVERFLOW,	"pin count overflow")
 
+/**
+ * struct gup_pin_track_call - A pin call in flight.
+ * @node: In the tracker's list of calls in flight.
+ * @pages: The call's pages array, or NULL.
+ * @folios: The call's folios array (memfd_pin_folios()), or NULL.
+ * @nr: Number of entries in the array.
+ * @cpu: The list it is in; -1 if in none.
+ *
+ * GUP's slow paths take pins one page at a time and may sleep before
+ * the call returns and the tracker counts them (a fault handled by
+ * userfaultfd, a slow read-in, the migration of a long-term pin). Until
+ * then a folio's _pincount is above its tracked pins; `verify` and the
+ * migration failure counters ask which calls in flight may hold such pins.
+ */
+struct gup_pin_track_call {
+#ifdef CONFIG_GUP_PIN_TRACKING
+	struct list_head node;
+	struct page **pages;
+	struct folio **folios;
+	unsigned long nr;
+	int cpu;
+#endif
+};
+
 #ifdef CONFIG_GUP_PIN_TRACKING
 
 DECLARE_STATIC_KEY_FALSE(gup_pin_tracking_key);
@@ -56,6 +80,8 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
 				    enum migrate_reason reason, bool warn);
 void __gup_pin_track_range_failed(unsigned long start_pfn,
 				  unsigned long end_pfn, bool warn);
+void __gup_pin_track_begin(struct gup_pin_track_call *call);
+void __gup_pin_track_end(struct gup_pin_track_call *call);
 unsigned int __page_dma_pin_count(const struct page *page);
 bool __page_dma_pinned(const struct page *page);
 
@@ -69,6 +95,65 @@ bool __page_dma_pinned(const struct page *page);
 static __always_inline bool gup_pin_tracking_enabled(void)
 {
 	return static_branch_unlikely(&gup_pin_tracking_key);
+}
+
+/**
+ * gup_pin_track_begin() - A pin call that may sleep starts.
+ * @call: The call's record, on the caller's stack until
+ *	  gup_pin_track_end().
+ * @pages: The pages array the call fills.
+ * @npages: Number of entries in @pages.
+ * @gup_flags: The FOLL_* flags of the call; nothing is done without
+ *	       FOLL_PIN.
+ *
+ * Context: Process context.
+ */
+static __always_inline void gup_pin_track_begin(struct gup_pin_track_call *call,
+						struct page **pages,
+						unsigned long npages,
+						unsigned int gup_flags)
+{
+	call->cpu = -1;
+	if (static_branch_unlikely(&gup_pin_tracking_key) &&
+	    (gup_flags & FOLL_PIN) && pages) {
+		call->pages = pages;
+		call->folios = NULL;
+		call->nr = npages;
+		__gup_pin_track_begin(call);
+	}
+}
+
+/**
+ * gup_pin_track_folios_begin() - A folio pin call that may sleep starts.
+ * @call: As for gup_pin_track_begin().
+ * @folios: The folios array the call fills.
+ * @nfolios: Number of entries in @folios.
+ *
+ * Context: Process context.
+ */
+static __always_inline void
+gup_pin_track_folios_begin(struct gup_pin_track_call *call,
+			   struct folio **folios, unsigned long nfolios)
+{
+	call->cpu = -1;
+	if (static_branch_unlikely(&gup_pin_tracking_key)) {
+		call->pages = NULL;
+		call->folios = folios;
+		call->nr = nfolios;
+		__gup_pin_track_begin(call);
+	}
+}
+
+/**
+ * gup_pin_track_end() - A pin call ends, its pins counted.
+ * @call: As given to gup_pin_track_begin().
+ *
+ * Context: Process context.
+ */
+static __always_inline void gup_pin_track_end(struct gup_pin_track_call *call)
+{
+	if (call->cpu >= 0)
+		__gup_pin_track_end(call);
 }
 
 /**
@@ -298,6 +383,23 @@ static __always_inline bool page_dma_pinned(const struct page *page)
 static inline bool gup_pin_tracking_enabled(void)
 {
 	return false;
+}
+
+static inline void gup_pin_track_begin(struct gup_pin_track_call *call,
+				       struct page **pages,
+				       unsigned long npages,
+				       unsigned int gup_flags)
+{
+}
+
+static inline void gup_pin_track_folios_begin(struct gup_pin_track_call *call,
+					      struct folio **folios,
+					      unsigned long nfolios)
+{
+}
+
+static inline void gup_pin_track_end(struct gup_pin_track_call *call)
+{
 }
 
 static inline void gup_pin_track_pages(struct page **pages, long npages,

@@ -2337,6 +2337,41 @@ static void pintrack_test_verify_batch(struct kunit *test)
 	pintrack_check_reports(test, 8);
 }
 
+/*
+ * A large folio whose _pincount is above its tracked pins is a mismatch,
+ * unless a pin call in flight names one of its pages: GUP's slow paths
+ * may sleep between taking a pin and handing it to the tracker.
+ */
+static void pintrack_test_verify_in_flight(struct kunit *test)
+{
+	struct folio *folio = pintrack_large_folio(test);
+	struct page *pages[2] = { NULL, folio_page(folio, 3) };
+	struct gup_pin_track_call call;
+	char *out;
+
+	/* A pin upstream took and the tracker has not counted yet. */
+	atomic_inc(&folio->_pincount);
+	out = pintrack_show(test, pintrack_verify_show);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(out, " mismatches 1\n"), "%s",
+				  out);
+
+	gup_pin_track_begin(&call, pages, ARRAY_SIZE(pages), FOLL_PIN);
+	out = pintrack_show(test, pintrack_verify_show);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(out, " mismatches 0\n"), "%s",
+				  out);
+	gup_pin_track_end(&call);
+
+	/* A call in flight on another folio does not hide it. */
+	pages[1] = NULL;
+	gup_pin_track_begin(&call, pages, ARRAY_SIZE(pages), FOLL_PIN);
+	out = pintrack_show(test, pintrack_verify_show);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(out, " mismatches 1\n"), "%s",
+				  out);
+	gup_pin_track_end(&call);
+	atomic_dec(&folio->_pincount);
+	folio_put(folio);
+}
+
 static void pintrack_test_pinned_entry(struct kunit *test)
 {
 	struct pintrack_test *t = pintrack_setup(test, 2,
@@ -2463,6 +2498,7 @@ static struct kunit_case pintrack_test_cases[] = {
 	KUNIT_CASE(pintrack_test_verify_clean),
 	KUNIT_CASE(pintrack_test_verify_mismatch),
 	KUNIT_CASE(pintrack_test_verify_batch),
+	KUNIT_CASE(pintrack_test_verify_in_flight),
 	KUNIT_CASE(pintrack_test_pinned_entry),
 	KUNIT_CASE(pintrack_test_off_fallback),
 	{}

@@ -25,7 +25,7 @@ show_tracking() {
 			head -n 30 $GPT/pinners
 		fi
 		echo "--- verify"
-		tail -n 5 $GPT/verify
+		head -n 5 $GPT/verify
 	else
 		echo "(tracking is off: no $GPT)"
 	fi

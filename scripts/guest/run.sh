@@ -94,7 +94,7 @@ total=$(($(stat pins_total) - base_total))
 unpins=$(($(stat unpins_total) - base_unpins))
 errors=$(($(stat errors) - base_errors))
 pinned=$(stat pinned_pages)
-mism=$(tail -n 1 $GPT/verify)
+mism=$(head -n 1 $GPT/verify)
 echo "pins counted during the run: $total; released: $unpins"
 echo "pages pinned now: $pinned; misuse reports: $errors; verify: $mism"
 case $mism in *" mismatches 0") ok=1 ;; *) ok=0 ;; esac

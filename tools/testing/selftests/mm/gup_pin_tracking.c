@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 #include <linux/io_uring.h>
 #include <linux/udmabuf.h>
+#include <linux/userfaultfd.h>
 #include <mm/gup_test.h>
 
 #include "../kselftest_harness.h"
@@ -2501,6 +2503,90 @@ TEST_F(pintrack, stale_scan_cost)
 	ksft_print_msg("stale scan: %lu pages in %lu us, %lu us per GiB\n",
 		       pages, usecs,
 		       usecs * ((1UL << 30) / page_size) / pages);
+}
+
+/*
+ * A pin still being taken is not a mismatch: process_vm_writev() pins the
+ * last page of a THP, then waits for userfaultfd to supply the page after
+ * it. Until the call returns, the THP's _pincount is one above its
+ * tracked pins, and `verify` must not report that.
+ */
+struct in_flight_write {
+	char *dst;
+	char src[8192];
+	ssize_t ret;
+};
+
+static void *in_flight_writer(void *arg)
+{
+	struct in_flight_write *w = arg;
+	struct iovec local = { w->src, sizeof(w->src) };
+	struct iovec remote = { w->dst, sizeof(w->src) };
+
+	w->ret = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+	return NULL;
+}
+
+TEST_F(pintrack, verify_pin_in_flight)
+{
+	const size_t thp = 2UL << 20;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { };
+	struct uffdio_zeropage zero = { };
+	struct in_flight_write w = { };
+	struct pollfd pfd = { };
+	struct uffd_msg msg;
+	char *area, *a, *b, *verify;
+	pthread_t th;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	area = mmap(NULL, 3 * thp, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	a = (char *)(((uintptr_t)area + thp - 1) & ~(thp - 1));
+	b = a + thp;
+	madvise(a, thp, MADV_HUGEPAGE);
+	memset(a, 0x5a, thp);
+	if (!thp_backed(a, thp)) {
+		munmap(area, 3 * thp);
+		SKIP(return, "no THP");
+	}
+	reg.range.start = (uintptr_t)b;
+	reg.range.len = page_size;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	/* Pins a's last page, then waits for b. */
+	w.dst = b - page_size;
+	memset(w.src, 0xa5, sizeof(w.src));
+	ASSERT_EQ(0, pthread_create(&th, NULL, in_flight_writer, &w));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 30000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	verify = read_file(PINTRACK_DIR "verify");
+	ASSERT_NE(NULL, verify);
+	EXPECT_NE(NULL, strstr(verify, " mismatches 0\n")) {
+		TH_LOG("verify with a pin in flight: %s", verify);
+	}
+	free(verify);
+
+	zero.range.start = (uintptr_t)b;
+	zero.range.len = page_size;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ((ssize_t)sizeof(w.src), w.ret) {
+		TH_LOG("process_vm_writev: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, memcmp(b - page_size, w.src, sizeof(w.src)));
+	close(uffd);
+	munmap(area, 3 * thp);
 }
 
 /*
