@@ -150,6 +150,7 @@ long pintrack_counter_read(enum pintrack_counter idx)
 		return 0;
 	return sum;
 }
+EXPORT_SYMBOL_IF_KUNIT(pintrack_counter_read);
 
 /**
  * pintrack_counter_add() - Add to one counter.
@@ -162,6 +163,7 @@ void pintrack_counter_add(enum pintrack_counter idx, long n)
 {
 	this_cpu_add(pintrack_counters[idx], n);
 }
+EXPORT_SYMBOL_IF_KUNIT(pintrack_counter_add);
 
 /*
  * Counter changes of one hook call, added to the counters once. Only
@@ -884,11 +886,21 @@ struct pintrack_calls {
 
 static DEFINE_PER_CPU(struct pintrack_calls, pintrack_calls);
 
-/* See gup_pin_track_begin(). */
-void __gup_pin_track_begin(struct gup_pin_track_call *call)
+/*
+ * See gup_pin_track_begin() and gup_pin_track_folios_begin(): a call with
+ * @pages counts only with FOLL_PIN in @gup_flags, one with @folios always.
+ */
+void __gup_pin_track_begin(struct gup_pin_track_call *call,
+			   struct page **pages, struct folio **folios,
+			   unsigned long nr, unsigned int gup_flags)
 {
 	struct pintrack_calls *calls;
 
+	if (!folios && (!pages || !(gup_flags & FOLL_PIN)))
+		return;
+	call->pages = pages;
+	call->folios = folios;
+	call->nr = nr;
 	call->cpu = raw_smp_processor_id();
 	calls = per_cpu_ptr(&pintrack_calls, call->cpu);
 	spin_lock(&calls->lock);

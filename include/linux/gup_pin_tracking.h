@@ -80,7 +80,9 @@ void __gup_pin_track_migrate_failed(struct list_head *folios,
 				    enum migrate_reason reason, bool warn);
 void __gup_pin_track_range_failed(unsigned long start_pfn,
 				  unsigned long end_pfn, bool warn);
-void __gup_pin_track_begin(struct gup_pin_track_call *call);
+void __gup_pin_track_begin(struct gup_pin_track_call *call,
+			   struct page **pages, struct folio **folios,
+			   unsigned long nr, unsigned int gup_flags);
 void __gup_pin_track_end(struct gup_pin_track_call *call);
 unsigned int __page_dma_pin_count(const struct page *page);
 bool __page_dma_pinned(const struct page *page);
@@ -114,13 +116,8 @@ static __always_inline void gup_pin_track_begin(struct gup_pin_track_call *call,
 						unsigned int gup_flags)
 {
 	call->cpu = -1;
-	if (static_branch_unlikely(&gup_pin_tracking_key) &&
-	    (gup_flags & FOLL_PIN) && pages) {
-		call->pages = pages;
-		call->folios = NULL;
-		call->nr = npages;
-		__gup_pin_track_begin(call);
-	}
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_begin(call, pages, NULL, npages, gup_flags);
 }
 
 /**
@@ -136,12 +133,8 @@ gup_pin_track_folios_begin(struct gup_pin_track_call *call,
 			   struct folio **folios, unsigned long nfolios)
 {
 	call->cpu = -1;
-	if (static_branch_unlikely(&gup_pin_tracking_key)) {
-		call->pages = NULL;
-		call->folios = folios;
-		call->nr = nfolios;
-		__gup_pin_track_begin(call);
-	}
+	if (static_branch_unlikely(&gup_pin_tracking_key))
+		__gup_pin_track_begin(call, NULL, folios, nfolios, 0);
 }
 
 /**
