@@ -16,7 +16,9 @@
 #     tracking on by default (SERIES_DEFCONFIG_BOOT=1 also builds that
 #     kernel and boots it: tracking on, pins counted, verify clean);
 #  7. Debian's own amd64 config (linux-config-6.12) + the fragment keeps
-#     every option of the fragment, and the touched objects build (W=1).
+#     every option of the fragment, and the touched objects build (W=1);
+#  8. a note when base.conf is no longer the newest linux-source-6.12 in
+#     Debian's archive.
 # Ends with "check-series: N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -298,6 +300,19 @@ else
 	else
 		bad "Debian config + gup_pin_tracking.config: olddefconfig failed (see $LOG/debian.log)"
 	fi
+fi
+
+# 8. How far behind the archive the series is: base.conf pins one
+# linux-source-6.12; say so when Debian has a newer one (a note for
+# distro users, not a failure: the series is tested on the pinned one).
+newest=$(apt-cache madison "$BASE_PKG" 2>/dev/null | awk '{ print $3 }' |
+	sort -V | tail -n1)
+if [ -z "$newest" ]; then
+	say "NOTE: no $BASE_PKG in the package lists (apt-get update?)"
+elif [ "$newest" = "$BASE_VERSION" ]; then
+	ok "base.conf pins $BASE_PKG $BASE_VERSION, the newest in the archive"
+else
+	say "NOTE: base.conf pins $BASE_PKG $BASE_VERSION; the archive has $newest: the series is tested on an older 6.12"
 fi
 
 echo "check-series: $pass passed, $fail failed"
