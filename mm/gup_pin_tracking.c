@@ -921,22 +921,40 @@ void __gup_pin_track_end(struct gup_pin_track_call *call)
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_end);
 
-/* Does @call's array name a page of @folio? */
+/*
+ * A call with more entries is taken to hold pins of any folio, rather
+ * than searched under its list's lock: a bound on the time with
+ * preemption off (a 1 GiB registration has 262144 entries).
+ */
+#define PINTRACK_CALL_SCAN_MAX	4096
+
+/* May @call's array name a page of @folio? */
 static bool pintrack_call_has(const struct gup_pin_track_call *call,
 			      const struct folio *folio)
 {
-	unsigned long i, nr = folio_nr_pages(folio);
+	unsigned long first = (unsigned long)&folio->page;
+	unsigned long size = folio_nr_pages(folio) * sizeof(struct page);
+	unsigned long i;
 
+#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
+	/* Its struct pages, as addresses: contiguous within a section. */
+	size = min(folio_nr_pages(folio), PAGES_PER_SECTION) *
+	       sizeof(struct page);
+#endif
+
+	if (call->nr > PINTRACK_CALL_SCAN_MAX)
+		return true;
 	/*
 	 * The entries the call has not filled yet hold what the caller left
-	 * there: compared, never followed.
+	 * there: compared, never followed. One left from an earlier call on
+	 * the same folio exempts it until this call ends.
 	 */
 	for (i = 0; i < call->nr; i++) {
 		if (call->folios) {
 			if (READ_ONCE(call->folios[i]) == folio)
 				return true;
-		} else if ((unsigned long)(READ_ONCE(call->pages[i]) -
-					   &folio->page) < nr) {
+		} else if ((unsigned long)READ_ONCE(call->pages[i]) - first <
+			   size) {
 			return true;
 		}
 	}

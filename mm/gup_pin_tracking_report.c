@@ -217,16 +217,24 @@ bool pintrack_kunit_count(const char *name)
 /* === Stacks: where GUP ends and its caller begins ========================= */
 
 /*
- * GUP's pin and unpin entry points and the tracker's hooks, [start, end)
- * each, from kallsyms: the frames above the last of them on a stack are
- * the caller's.
+ * The functions of GUP and of the tracker's hooks, [start, end) each,
+ * found with kallsyms at boot: GUP's pin and unpin entry points, the
+ * static functions of mm/gup.c that call a hook, and the hooks. On a
+ * stack, the run of frames in them that starts at the innermost hook
+ * ends at the caller of GUP.
  */
 static struct {
 	unsigned long start, end;
-} pintrack_gup_entries[21] __ro_after_init;
+} pintrack_gup_entries[24] __ro_after_init;
+
+/* Static functions of mm/gup.c that call a hook, when not inlined. */
+static const char *const pintrack_gup_statics[] __initconst = {
+	"__gup_longterm_locked", "gup_fast_fallback",
+	"__get_user_pages_locked",
+};
 
 /**
- * pintrack_gup_entries_init() - Find GUP's entry points and the hooks.
+ * pintrack_gup_entries_init() - Find GUP's functions and the hooks.
  *
  * Context: Early boot, once.
  */
@@ -255,18 +263,23 @@ void __init pintrack_gup_entries_init(void)
 		(unsigned long)__gup_unpin_track_folios,
 		(unsigned long)__gup_pin_track_free,
 	};
-	unsigned long size, off;
-	unsigned int i;
+	unsigned long size, off, fn;
+	unsigned int i, n = 0;
 
-	BUILD_BUG_ON(ARRAY_SIZE(fns) != ARRAY_SIZE(pintrack_gup_entries));
-	for (i = 0; i < ARRAY_SIZE(fns); i++) {
-		if (!kallsyms_lookup_size_offset(fns[i], &size, &off)) {
-			pr_warn("gup_pin_tracking: no size for %ps: stacks keep GUP's frames\n",
-				(void *)fns[i]);
+	BUILD_BUG_ON(ARRAY_SIZE(fns) + ARRAY_SIZE(pintrack_gup_statics) !=
+		     ARRAY_SIZE(pintrack_gup_entries));
+	for (i = 0; i < ARRAY_SIZE(fns) + ARRAY_SIZE(pintrack_gup_statics);
+	     i++) {
+		if (i < ARRAY_SIZE(fns))
+			fn = fns[i];
+		else
+			fn = kallsyms_lookup_name(pintrack_gup_statics[i -
+							ARRAY_SIZE(fns)]);
+		/* A static function may be inlined: nothing to find. */
+		if (!fn || !kallsyms_lookup_size_offset(fn, &size, &off))
 			continue;
-		}
-		pintrack_gup_entries[i].start = fns[i] - off;
-		pintrack_gup_entries[i].end = fns[i] - off + size;
+		pintrack_gup_entries[n].start = fn - off;
+		pintrack_gup_entries[n++].end = fn - off + size;
 	}
 }
 
@@ -295,11 +308,12 @@ bool pintrack_in_gup_entry(unsigned long addr)
  * @nr: Number of entries.
  * @hook: The return address into the tracker's hook, or 0.
  *
- * The frame above the outermost of GUP's entry points and the tracker's
- * hooks (a pin or an unpin function may call another:
- * unpin_user_pages_dirty_lock() calls unpin_user_pages()) or, if no frame
- * is in one, the one above @hook: the stack starts at the code that pinned
- * or unpinned.
+ * The frame after the run of GUP's and the hooks' frames that starts at
+ * the innermost of them (a pin or unpin function may call another:
+ * unpin_user_pages_dirty_lock() calls unpin_user_pages()): the code that
+ * pinned or unpinned. Frames further out (in an interrupt, those of the
+ * task it interrupted) do not count. With no such frame, the one after
+ * @hook.
  *
  * Context: Any context.
  * Return: The index of that frame, 0 if there is none.
@@ -307,15 +321,19 @@ bool pintrack_in_gup_entry(unsigned long addr)
 unsigned int pintrack_stack_start(const unsigned long *entries,
 				  unsigned int nr, unsigned long hook)
 {
-	unsigned int i, start = 0, gup = 0;
+	unsigned int i = 0;
 
-	for (i = 0; i < nr; i++) {
-		if (pintrack_in_gup_entry(entries[i]))
-			gup = i + 1;
-		else if (entries[i] == hook && !start)
-			start = i + 1;
+	while (i < nr && !pintrack_in_gup_entry(entries[i]))
+		i++;
+	if (i == nr) {
+		for (i = 0; i < nr; i++)
+			if (entries[i] == hook)
+				return i + 1 < nr ? i + 1 : 0;
+		return 0;
 	}
-	return gup ? gup : start;
+	while (i < nr && pintrack_in_gup_entry(entries[i]))
+		i++;
+	return i < nr ? i : 0;
 }
 
 /* === Misuse reports ======================================================= */
@@ -344,20 +362,22 @@ static bool pintrack_in_free_path(unsigned long ip)
 }
 
 /*
- * The index of the frame that misused the API: the one after the last
- * frame of GUP's entry points, the tracker's hooks or the free path, as
- * KFENCE's get_stack_skipnr() finds the caller of the allocator.
+ * The index of the frame that misused the API, as KFENCE's
+ * get_stack_skipnr() finds the caller of the allocator: the one after
+ * the run of GUP's and the hooks' frames that starts at the innermost of
+ * them, and after the page allocator's free path that called a hook.
  */
 static unsigned int pintrack_report_skipnr(const unsigned long *entries,
 					   unsigned int nr)
 {
-	unsigned int i, skip = 0;
+	unsigned int i = 0;
 
-	for (i = 0; i < nr; i++)
-		if (pintrack_in_gup_entry(entries[i]) ||
-		    pintrack_in_free_path(entries[i]))
-			skip = i + 1;
-	return skip < nr ? skip : 0;
+	while (i < nr && !pintrack_in_gup_entry(entries[i]))
+		i++;
+	while (i < nr && (pintrack_in_gup_entry(entries[i]) ||
+			  pintrack_in_free_path(entries[i])))
+		i++;
+	return i < nr ? i : 0;
 }
 
 static DEFINE_RATELIMIT_STATE(pintrack_report_rs, 5 * HZ, 10);
@@ -369,42 +389,51 @@ static DEFINE_RATELIMIT_STATE(pintrack_report_rs, 5 * HZ, 10);
  * "BUG: gup_pin_tracking: <misuse> in <function>", <function> being the
  * first frame outside the tracker and GUP (the caller that misused it):
  * one title for every repeat of one bug, for syzkaller and CI bots. Then
- * the pfn and the page's line, the page dumped, the pinner's stack in
- * stacks mode and the current stack. Then the kernel is tainted
- * (TAINT_BAD_PAGE) and panic_on_warn honoured. Rate-limited.
+ * the pfn and the page's line (with the pinner in stacks mode), the page
+ * dumped, the pinner's stack in stacks mode and the current stack.
+ * Rate-limited; every report taints the kernel (TAINT_BAD_PAGE) and
+ * honours panic_on_warn, printed or not.
  *
  * Context: Any context, with no lock of the tracker held.
  */
 void pintrack_report(const struct pintrack_out *out)
 {
 	unsigned long entries[PINTRACK_REPORT_FRAMES];
-	char line[PINTRACK_LINE_LEN];
+	char line[PINTRACK_LINE_LEN], who[PINTRACK_WHO_LEN];
 	unsigned int nr, skip;
 
 	if (pintrack_kunit_count("gup_pin_tracking_reports"))
 		return;
-	if (!__ratelimit(&pintrack_report_rs))
-		return;
-	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	skip = pintrack_report_skipnr(entries, nr);
-	pintrack_page_line(line, sizeof(line), out->pfn, &out->snap,
-			   pintrack_now(), "");
+	if (__ratelimit(&pintrack_report_rs)) {
+		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
+		skip = pintrack_report_skipnr(entries, nr);
+		/* The pinner's name takes task_lock(): in a task only. */
+		who[0] = '\0';
+		if (!in_task() && pintrack_stacks())
+			scnprintf(who, sizeof(who), " pid %u",
+				  pintrack_tgid(out->snap.tgid));
+		else
+			pintrack_who(who, sizeof(who), &out->snap);
+		pintrack_page_line(line, sizeof(line), out->pfn, &out->snap,
+				   pintrack_now(), who);
 
-	pr_err("==================================================================\n");
-	pr_err("BUG: gup_pin_tracking: %s in %ps\n\n",
-	       pintrack_misuse_names[out->what], (void *)entries[skip]);
-	pr_err("%s: %s\n", pintrack_misuse_names[out->what], line);
-	dump_page(pfn_to_page(out->pfn), "gup_pin_tracking");
-	if (out->snap.stack) {
-		pr_err("page last pinned by:\n");
-		pintrack_log_stack(out->snap.stack);
+		pr_err("==================================================================\n");
+		pr_err("BUG: gup_pin_tracking: %s in %ps\n\n",
+		       pintrack_misuse_names[out->what],
+		       nr ? (void *)entries[skip] : NULL);
+		pr_err("%s: %s\n", pintrack_misuse_names[out->what], line);
+		dump_page(pfn_to_page(out->pfn), "gup_pin_tracking");
+		if (out->snap.stack) {
+			pr_err("page last pinned by:\n");
+			pintrack_log_stack(out->snap.stack);
+		}
+		pr_err("\n");
+		stack_trace_print(entries + skip, nr - skip, 0);
+		pr_err("\n");
+		dump_stack_print_info(KERN_ERR);
+		pr_err("==================================================================\n");
 	}
-	pr_err("\n");
-	stack_trace_print(entries + skip, nr - skip, 0);
-	pr_err("\n");
-	dump_stack_print_info(KERN_ERR);
-	pr_err("==================================================================\n");
-
+	/* Rate-limited or not, a misuse taints and may panic. */
 	check_panic_on_warn("gup_pin_tracking");
 	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
 }

@@ -240,9 +240,11 @@ static noinline bool pintrack_unwind(struct pintrack_stack_cache *sc,
 				exact = false;
 			sc->ret[n] = ret;
 			sc->slot[n++] = (unsigned long *)top - slot;
-			if (ret == hook && !start)
+			/* As pintrack_stack_start(): after the first run. */
+			if (pintrack_in_gup_entry(ret) &&
+			    (!start || start == n - 1))
 				start = n;
-			else if (pintrack_in_gup_entry(ret))
+			else if (ret == hook && !start)
 				start = n;
 			if (start)
 				end = min_t(unsigned int, PINTRACK_UNWIND_MAX,
