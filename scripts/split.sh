@@ -31,7 +31,8 @@ set -euo pipefail
 FEATURES_DIR=$TOP/patches/features
 # In series order; each is patches/features/<name>.diff.
 FEATURES="0004-report 0005-stacks 0007-failures 0008-stale 0009-tracepoints"
-SPLIT_FILES="mm/gup_pin_tracking.c mm/gup_pin_tracking_internal.h"
+SPLIT_FILES="mm/gup_pin_tracking.c
+	mm/gup_pin_tracking_internal.h"
 # A states directory says so; split.sh empties no other directory.
 MARK=.split-states
 

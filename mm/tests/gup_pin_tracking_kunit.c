@@ -1731,6 +1731,19 @@ static int pintrack_writer_fn(void *arg)
 	return 0;
 }
 
+/* The records of the failures file for the pages of @folio but the first. */
+static unsigned int pintrack_folio_records(struct kunit *test,
+					   struct folio *folio)
+{
+	char *out = pintrack_failures(test);
+	unsigned int i, n = 0;
+
+	for (i = 1; i < folio_nr_pages(folio); i++)
+		n += pintrack_records_of(out, page_to_pfn(folio_page(folio, i)),
+					 NULL);
+	return n;
+}
+
 static void pintrack_test_failures_wrap(struct kunit *test)
 {
 	long dropped = pintrack_stat(test, "failures_dropped");
@@ -1771,12 +1784,7 @@ static void pintrack_test_failures_wrap(struct kunit *test)
 	/* n old and nr - 2 new records in 256 slots. */
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "failures_dropped"),
 			dropped + (long)(n + nr - 2) - 256);
-	out = pintrack_failures(test);
-	n = 0;
-	for (i = 1; i < nr; i++)
-		n += pintrack_records_of(out, page_to_pfn(folio_page(folio, i)),
-					 NULL);
-	KUNIT_EXPECT_EQ(test, n, 256);
+	KUNIT_EXPECT_EQ(test, pintrack_folio_records(test, folio), 256);
 
 	/*
 	 * The same pages block again (a migration retried): each is in its
@@ -1789,12 +1797,7 @@ static void pintrack_test_failures_wrap(struct kunit *test)
 		pintrack_writer_fn(&w[i]);
 	}
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "failures_dropped"), dropped);
-	out = pintrack_failures(test);
-	n = 0;
-	for (i = 1; i < nr; i++)
-		n += pintrack_records_of(out, page_to_pfn(folio_page(folio, i)),
-					 NULL);
-	KUNIT_EXPECT_EQ(test, n, 256);
+	KUNIT_EXPECT_EQ(test, pintrack_folio_records(test, folio), 256);
 	for (i = 1; i < nr; i++)
 		pintrack_track_unpin(folio_page(folio, i));
 	folio_put(folio);
