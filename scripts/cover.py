@@ -20,8 +20,11 @@ has no answer in the log.
 This series keeps, for every base page, the exact number of FOLL_PIN
 pins, a DmaPinned bit and the time of the last pin in page_ext (and, if
 asked, the last pinner's stack and process), reports misuse when it
-happens, lists the pinned pages with their age and pinner in debugfs,
-groups them by pinning stack (pinners), reports short-term pins held
+happens (a KFENCE-style "BUG: gup_pin_tracking: <misuse> in <function>"
+report that taints the kernel and honours panic_on_warn, so that
+syzkaller and CI bots pick it up), lists the pinned pages with their age
+and pinner in debugfs, groups them by pinning stack (pinners) and by
+process (processes: who holds the most), reports short-term pins held
 longer than stale_secs, verifies the counts against upstream's own
 (_pincount and the GUP_PIN_COUNTING_BIAS refcount), prints the count in
 dump_page(), names the pinned page (and later who let it go) when
@@ -60,9 +63,11 @@ The series: page_ext_lookup() and the page_ext iterators of Linux 6.16;
 the tracker that counts pins (page_ext state, locks, the one walker, the
 queries) with its MAINTAINERS entry; its hooks in mm/gup.c, with the
 bio, io_uring and direct-io releases that must name their pages in the
-same step; then one patch per feature, each with its hooks: misuse
-reports (page and hugetlb free, dump_page()), the pinners' stacks, the
-debugfs files, the migration and stale pin reports, the trace events;
+same step; then one patch per feature, each adding its own file and
+turning the core's inline no-op hook for it into a call: misuse reports
+(page and hugetlb free, dump_page()), the pinners' stacks, the debugfs
+files, the migration failure record, the stale pin scan, the trace
+events;
 then KUnit, the selftest, the gdb commands, the documentation and the
 config fragment. Each patch that adds a file adds it to MAINTAINERS, and
 every prefix builds with the tracker =n and =y.
