@@ -64,7 +64,7 @@ static_assert(ARRAY_SIZE(pintrack_misuse_names) == GUP_PIN_NR_MISUSE);
  * own clock (start_time is ktime, pintrack_now() jiffies): how far the clocks
  * drifted apart since boot does not count.
  *
- * Context: Any context but hard interrupt; not under a bucket lock.
+ * Context: Process context (task_lock() is taken); not under a bucket lock.
  * Return: 0, or -ESRCH (and "-" in @comm) if the pinner is gone.
  */
 int pintrack_comm(u32 tgid, u32 pinned_at, char *comm, size_t len)
