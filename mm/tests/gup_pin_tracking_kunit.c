@@ -1495,7 +1495,7 @@ static void pintrack_test_failures_release_two(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(pages[0], 3,
 						 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_TRUE(test, pintrack_blocked(pages[1], 3,
-							 MR_MEMORY_HOTPLUG, true));
+						 MR_MEMORY_HOTPLUG, true));
 	KUNIT_EXPECT_EQ(test, *blocked, 2);
 	KUNIT_EXPECT_TRUE(test, pintrack_state(pages[0]) & PINTRACK_WATCHED);
 	KUNIT_EXPECT_TRUE(test, pintrack_state(pages[1]) & PINTRACK_WATCHED);
