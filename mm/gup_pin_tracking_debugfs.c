@@ -146,7 +146,7 @@ static void pintrack_show_entry(struct seq_file *m, unsigned long pfn,
  * Context: Process context.
  * Return: true if @page is pinned and an entry was printed.
  */
-VISIBLE_IF_KUNIT bool pintrack_show_page(struct seq_file *m, struct page *page)
+bool pintrack_show_page(struct seq_file *m, struct page *page)
 {
 	struct pintrack_snap snap;
 

@@ -286,6 +286,7 @@ unsigned long pintrack_max_pfn(void);
 unsigned long pintrack_find_pinned(unsigned long pfn, unsigned long end,
 				   struct pintrack_snap *snap);
 bool pintrack_pin_in_flight(const struct folio *folio);
+bool pintrack_show_page(struct seq_file *m, struct page *page);
 
 /* === Time ================================================================= */
 
@@ -384,7 +385,6 @@ void pintrack_stale_stats(struct seq_file *m);
 int pintrack_stats_show(struct seq_file *m, void *v);
 int pintrack_pinners_show(struct seq_file *m, void *v);
 int pintrack_processes_show(struct seq_file *m, void *v);
-bool pintrack_show_page(struct seq_file *m, struct page *page);
 unsigned long pintrack_verify(struct seq_file *m);
 int pintrack_failures_show(struct seq_file *m, void *v);
 bool pintrack_blocked(struct page *page, int refs, enum migrate_reason reason,
