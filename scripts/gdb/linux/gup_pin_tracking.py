@@ -14,6 +14,23 @@ import gdb
 from linux import constants, stackdepot, utils
 
 
+def kernel_memory_check():
+    """A core whose segments carry only physical addresses (QEMU's
+dump-guest-memory without paging) leaves gdb reading vmlinux's own
+sections: every variable then has its link-time value (the static key
+off) and .bss reads as 0. max_pfn, in .bss, is never 0 in a booted
+kernel."""
+    try:
+        if int(gdb.parse_and_eval('max_pfn')) != 0:
+            return
+    except gdb.MemoryError:
+        pass
+    raise gdb.GdbError('lx-gup: max_pfn reads 0: the kernel\'s memory is '
+                       'not at its virtual addresses in this target (a '
+                       'physical dump, such as QEMU dump-guest-memory '
+                       'without paging?)')
+
+
 def pintrack_enabled():
     key = gdb.parse_and_eval('gup_pin_tracking_key')
     return int(key['key']['enabled']['counter']) > 0
@@ -32,6 +49,7 @@ the tracker's offset in an entry and the byte order."""
             raise gdb.GdbError('no CONFIG_GUP_PIN_TRACKING in this kernel')
         if not constants.LX_CONFIG_SPARSEMEM:
             raise gdb.GdbError('lx-gup: only SPARSEMEM kernels are supported')
+        kernel_memory_check()
         if not pintrack_enabled():
             raise gdb.GdbError('gup_pin_tracking is off in this kernel')
         self.count_mask = (1 << constants.LX_PINTRACK_COUNT_BITS) - 1
