@@ -130,6 +130,8 @@ step 0013-Documentation-mm-add-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
 step 0014-kernel-configs-add-gup_pin_tracking.config.patch \
 	"kernel/configs/gup_pin_tracking.config"
+step 0016-tools-mm-add-gup_pin_tracking_sort.patch \
+	"tools/mm/gup_pin_tracking_sort.c"
 
 # The series must carry exactly the tree make check tests: every file it
 # changes as in build/linux, and every new file of the repo.
