@@ -3,7 +3,7 @@
 #
 # Build the static guest programs and the initramfs:
 # build/initramfs.cpio.gz with busybox, /init, /jobs and /bin/{gup_test,
-# gup_pin_tracking}.
+# gup_pin_tracking, gup_pin_tracking_sort, hold_pins, pagefree}.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -42,6 +42,10 @@ gcc $CFLAGS -o "$ROOT/bin/gup_test" "$ST/mm/gup_test.c" "$ST/mm/vm_util.c" \
 gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking" "$ST/mm/gup_pin_tracking.c" \
 	2> "$BUILD/gup_pin_tracking.cc.log" ||
 	{ cat "$BUILD/gup_pin_tracking.cc.log" >&2; die "selftest build failed"; }
+# shellcheck disable=SC2086
+gcc $CFLAGS -o "$ROOT/bin/gup_pin_tracking_sort" "$SRC/tools/mm/gup_pin_tracking_sort.c" \
+	2> "$BUILD/gup_pin_tracking_sort.cc.log" ||
+	{ cat "$BUILD/gup_pin_tracking_sort.cc.log" >&2; die "gup_pin_tracking_sort build failed"; }
 for prog in hold_pins pagefree; do
 	# shellcheck disable=SC2086
 	gcc $CFLAGS -o "$ROOT/bin/$prog" "$TOP/scripts/guest/$prog.c" \

@@ -85,6 +85,16 @@ run_mode offline offline \
 GUEST_MEM=6G run_mode cma cma \
 	"gup_pin_tracking=stacks cma=1G hugetlb_cma=1G kunit.enable=0" \
 	-cpu max
+# tools/mm/gup_pin_tracking_sort on the real debugfs text of the on and
+# offline jobs (sort_check in scripts/guest/common.sh, while two processes
+# hold pins): its sums against what debugfs and stats said.
+if ! out=$(python3 "$TOP/scripts/sort_compare.py" "$BUILD/x86-on.log" \
+		"$BUILD/x86-offline.log" 2> "$BUILD/x86-sort.log"); then
+	say "x86 sort: gup_pin_tracking_sort disagrees with debugfs (see $BUILD/x86-sort.log):"
+	grep -v ': ok ' "$BUILD/x86-sort.log" | head -20 >&2
+fi
+[ -n "$out" ] || out="0 1 0"
+echo "$out" > "$RES/x86-sort"
 if grep -q "gup_pin_tracking: enabled" "$BUILD/x86-on.log" &&
    grep -q "allocated [0-9]* bytes of page_ext" "$BUILD/x86-on.log"; then
 	echo "1 0 0" > "$RES/x86-on-boot"

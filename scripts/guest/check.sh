@@ -5,5 +5,6 @@ setup_devices
 section "kselftest gup_pin_tracking"
 /bin/gup_pin_tracking
 rc=$?
+sort_check "on-mode text"
 show_tracking "after the kselftest"
 exit $rc

@@ -42,3 +42,57 @@ if [ -x /opt/fio/fio ]; then
 else
 	FIO="host_run /host/usr/bin/fio"
 fi
+# tools/mm/gup_pin_tracking_sort on the real debugfs text while two
+# hold_pins processes (one started as hold_other) hold their pins: the
+# texts, then the sorter's runs, between "--- gpt-sort" lines for the
+# host's scripts/sort_compare.py, which checks the sums against the texts
+# and the stats. The sorter reads copies, so that all runs see one state,
+# and once the live `pinned` file.
+sort_check() {
+	local f i p1= p2=
+	section "gup_pin_tracking_sort: $1"
+	rm -rf /tmp/sort /tmp/hold.ready
+	mkdir -p /tmp/sort
+	ln -sf /bin/hold_pins /tmp/sort/hold_other
+	for f in /bin/hold_pins /tmp/sort/hold_other; do
+		$f &
+		i=0
+		while [ ! -e /tmp/hold.ready ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		rm -f /tmp/hold.ready
+		[ -z "${p1:-}" ] && p1=$! || p2=$!
+	done
+	for f in stats pinned pinners processes failures; do
+		[ -r $GPT/$f ] && cat $GPT/$f > /tmp/sort/$f
+	done
+	echo "--- gpt-sort begin $1 pids $p1 $p2"
+	for f in stats pinned pinners processes failures; do
+		[ -e /tmp/sort/$f ] || continue
+		echo "--- gpt-sort text $f"
+		cat /tmp/sort/$f
+	done
+	sort_run --cull=pid,comm /tmp/sort/pinned
+	sort_run --cull=stack /tmp/sort/pinned
+	sort_run --cull=longterm --sort=-longterm /tmp/sort/pinned
+	sort_run --pid "$p2" /tmp/sort/pinned
+	sort_run --name hold_other --cull=comm /tmp/sort/pinned
+	sort_run --cull=pid --min-age 1000000 /tmp/sort/pinned
+	sort_run --cull=longterm,pid $GPT/pinned
+	if [ -e /tmp/sort/processes ]; then
+		sort_run --cull=stack /tmp/sort/pinners
+		sort_run --cull=pid,comm /tmp/sort/processes
+	fi
+	[ -e /tmp/sort/failures ] &&
+		sort_run --type failures --cull=reason,pid /tmp/sort/failures
+	echo "--- gpt-sort end"
+	kill $p1 $p2
+	wait $p1 $p2 2>/dev/null
+	return 0
+}
+sort_run() {
+	echo "--- gpt-sort run $*"
+	/bin/gup_pin_tracking_sort "$@"
+	echo "--- gpt-sort rc $?"
+}
