@@ -68,8 +68,9 @@ turning the core's inline no-op hook for it into a call: misuse reports
 (page and hugetlb free, dump_page()), the pinners' stacks, the debugfs
 files, the migration failure record, the stale pin scan, the trace
 events;
-then KUnit, the selftest, the gdb commands, the documentation and the
-config fragment. Each patch that adds a file adds it to MAINTAINERS, and
+then KUnit, the selftest, the gdb commands, the documentation, the
+config fragment and tools/mm/gup_pin_tracking_sort, which sorts and sums
+the debugfs files as page_owner_sort does page_owner. Each patch that adds a file adds it to MAINTAINERS, and
 every prefix builds with the tracker =n and =y.
 
 Testing: KUnit on UML with KASAN, lockdep and DEBUG_VM (booted on,
