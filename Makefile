@@ -3,7 +3,7 @@
 # GUP pin tracking in page_ext, on Debian's linux-source-6.12.
 # See README.md.
 
-.PHONY: all run check check-series check-arch kunit bench prof patches tree clean distclean
+.PHONY: all run check check-series check-arch check-postmortem kunit bench prof patches tree clean distclean
 
 all: run
 
@@ -18,6 +18,12 @@ check:
 
 kunit:
 	bash scripts/kunit.sh
+
+# Post-mortem on a vmcore of the x86_64 test guest: drgn
+# (tools/mm/gup_pin_tracking_drgn.py, Debian 13's drgn in a debootstrap
+# root under build/) and gdb against debugfs. Ends "N passed, N failed".
+check-postmortem:
+	bash scripts/check_postmortem.sh
 
 # A/B benchmark; writes bench/results/. JOB=<fio job file> adds the rows of
 # a job of your own (on null_blk or a file it names) to every column.
@@ -51,7 +57,8 @@ clean:
 	rm -rf build/uml build/x86-* build/results build/linux build/stage \
 		build/initramfs* build/bench build/patches build/series-* \
 		build/check-series build/prof \
-		build/check-arch build/arch-* build/kunit-* build/kunitconfig-*
+		build/check-arch build/arch-* build/kunit-* build/kunitconfig-* \
+		build/postmortem
 
 distclean:
 	rm -rf build

@@ -168,6 +168,7 @@ run_report
 run_gdb() {
 	local O=$BUILD/x86-guest log=$BUILD/x86-gdb.log out=$BUILD/x86-gdb.out
 	local port=$((20000 + RANDOM % 20000)) gpid i
+	local core=$BUILD/x86-gdb.vmcore sock=$BUILD/x86-gdb.qmp
 	if [ ! -e "$O/vmlinux-gdb.py" ]; then
 		say "x86 gdb: no $O/vmlinux-gdb.py (CONFIG_GDB_SCRIPTS)"
 		echo "0 1 0" > "$RES/x86-gdb"
@@ -175,14 +176,20 @@ run_gdb() {
 	fi
 	apt_install gdb
 	: > "$log"
+	rm -f "$core" "$sock"
 	bash "$TOP/scripts/guest.sh" "$KERNEL" "$log" \
 		"gup_pin_tracking=stacks gup_pin_tracking.stale_secs=300 kunit.enable=0 gpt.job=gdb" 600 \
-		-gdb "tcp:127.0.0.1:$port" &
+		-gdb "tcp:127.0.0.1:$port" \
+		-device vmcoreinfo -qmp "unix:$sock,server=on,wait=off" &
 	gpid=$!
 	for i in $(seq 1200); do
 		grep -aq '^GPT-GDB-READY' "$log" && break
 		sleep 0.5
 	done
+	# A vmcore of the same pins, before gdb stops the VM: QEMU's physical
+	# dump, given the kernel's virtual addresses for gdb.
+	python3 "$TOP/scripts/qmp_dump.py" "$sock" "$core" &&
+		python3 "$TOP/scripts/vmcore_vaddr.py" "$core" >&2
 	timeout 300 gdb -batch -nx -ex "set pagination off" \
 		-ex "file $O/vmlinux" -ex "source $O/vmlinux-gdb.py" \
 		-ex "target remote 127.0.0.1:$port" \
@@ -195,6 +202,18 @@ run_gdb() {
 		say "x86 gdb: lx-gup-* disagree with debugfs (see $out)"
 		echo "0 1 0" > "$RES/x86-gdb"
 	fi
+	# The same from the vmcore: pages, counts, flags and pinner stacks.
+	if [ -s "$core" ] && timeout 300 gdb -batch -nx -ex "set pagination off" \
+		-ex "file $O/vmlinux" -ex "source $O/vmlinux-gdb.py" \
+		-ex "core-file $core" \
+		-ex "lx-gup-pin-stats" -ex "lx-gup-pinned" > "$out.vmcore" 2>&1 &&
+	   python3 "$TOP/scripts/postmortem_compare.py" "$log" "$out.vmcore" gdb "$O/vmlinux"; then
+		echo "1 0 0" > "$RES/x86-gdb-vmcore"
+	else
+		say "x86 gdb: lx-gup-* on a vmcore disagree with debugfs (see $out.vmcore)"
+		echo "0 1 0" > "$RES/x86-gdb-vmcore"
+	fi
+	rm -f "$core"
 	# The stale_secs boot parameter reached debugfs.
 	if grep -aq '^--- stale_secs 300' "$log"; then
 		echo "1 0 0" > "$RES/x86-stale-param"

@@ -1,5 +1,6 @@
-# Guest job for the post-mortem test: hold known pins, show what debugfs
-# says about them, then wait for the host to stop the VM under gdb.
+# Guest job for the post-mortem tests: hold known pins, show what debugfs
+# says about them, then wait for the host to dump the VM's memory and stop
+# it under gdb (scripts/postmortem_compare.py reads the sections).
 . /jobs/common.sh
 setup_devices
 /bin/hold_pins &
@@ -15,6 +16,10 @@ echo "--- stats"
 grep -E '^(pinned_pages|pins|longterm_pinned_pages):' $GPT/stats
 echo "--- pinned"
 cat $GPT/pinned
+echo "--- pinners"
+cat $GPT/pinners
+echo "--- failures"
+cat $GPT/failures
 echo "--- end"
 echo "GPT-GDB-READY"
 sleep 600
