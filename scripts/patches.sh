@@ -132,6 +132,8 @@ step 0014-kernel-configs-add-gup_pin_tracking.config.patch \
 	"kernel/configs/gup_pin_tracking.config"
 step 0016-tools-mm-add-gup_pin_tracking_sort.patch \
 	"tools/mm/gup_pin_tracking_sort.c"
+step 0017-tools-mm-add-gup_pin_tracking_drgn.py.patch \
+	"tools/mm/gup_pin_tracking_drgn.py"
 
 # The series must carry exactly the tree make check tests: every file it
 # changes as in build/linux, and every new file of the repo.
