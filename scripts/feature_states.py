@@ -138,7 +138,7 @@ void pintrack_gup_entries_init(void);""", """static inline void pintrack_report(
 static inline void pintrack_gup_entries_init(void)
 {
 }""")
-order=[('0009-tracepoints',t_trace),('0008-stale',t_stale),('0007-failures',t_failures),('0005-stacks',t_stacks),('0004-report',t_report),('core',None)]
+order=[('0010-tracepoints',t_trace),('0009-stale',t_stale),('0008-failures',t_failures),('0006-stacks',t_stacks),('0004-report',t_report),('core',None)]
 f={p:open(os.path.join(TOP,p)).read() for p in (C,H)}
 if os.path.exists(D):
     if not os.path.exists(os.path.join(D, '.split-states')):

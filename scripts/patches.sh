@@ -110,25 +110,27 @@ MSG
 step 0003-mm-gup-count-FOLL_PIN-pins-and-unpins-in-the-pin-tracker.patch ""
 step 0004-mm-report-pages-freed-while-pinned-and-print-tracked-pins.patch \
 	mm/gup_pin_tracking_report.c 0004-report
-step 0005-mm-gup_pin_tracking-select-the-stack-depot-for-stacks-mode.patch \
-	mm/gup_pin_tracking_stack.c 0005-stacks
-step 0006-mm-gup_pin_tracking-add-the-debugfs-files.patch \
+step 0005-x86-unwind-orc-cache-values-derived-from-the-current-stack.patch \
+	"arch/x86/kernel/unwind_cache.c"
+step 0006-mm-gup_pin_tracking-select-the-stack-depot-for-stacks-mode.patch \
+	mm/gup_pin_tracking_stack.c 0006-stacks
+step 0007-mm-gup_pin_tracking-add-the-debugfs-files.patch \
 	mm/gup_pin_tracking_debugfs.c
-step 0007-mm-name-the-pinned-pages-that-block-migration.patch \
-	mm/gup_pin_tracking_failures.c 0007-failures
-step 0008-mm-gup_pin_tracking-report-short-term-pins-held-too-long.patch \
-	mm/gup_pin_tracking_stale.c 0008-stale
-step 0009-mm-gup_pin_tracking-list-the-trace-event-header.patch \
-	include/trace/events/gup_pin_tracking.h 0009-tracepoints
-step 0010-mm-gup_pin_tracking-add-KUnit-tests.patch \
+step 0008-mm-name-the-pinned-pages-that-block-migration.patch \
+	mm/gup_pin_tracking_failures.c 0008-failures
+step 0009-mm-gup_pin_tracking-report-short-term-pins-held-too-long.patch \
+	mm/gup_pin_tracking_stale.c 0009-stale
+step 0010-mm-gup_pin_tracking-list-the-trace-event-header.patch \
+	include/trace/events/gup_pin_tracking.h 0010-tracepoints
+step 0011-mm-gup_pin_tracking-add-KUnit-tests.patch \
 	"mm/tests/gup_pin_tracking_kunit.c mm/tests/.kunitconfig"
-step 0011-selftests-mm-add-a-gup_pin_tracking-test.patch \
+step 0012-selftests-mm-add-a-gup_pin_tracking-test.patch \
 	"tools/testing/selftests/mm/gup_pin_tracking.c"
-step 0012-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
+step 0013-scripts-gdb-add-lx-gup-pinned-and-lx-gup-pin-stats.patch \
 	"scripts/gdb/linux/gup_pin_tracking.py"
-step 0013-Documentation-mm-add-gup_pin_tracking.patch \
+step 0014-Documentation-mm-add-gup_pin_tracking.patch \
 	"Documentation/mm/gup_pin_tracking.rst"
-step 0014-kernel-configs-add-gup_pin_tracking.config.patch \
+step 0015-kernel-configs-add-gup_pin_tracking.config.patch \
 	"kernel/configs/gup_pin_tracking.config"
 step 0016-tools-mm-add-gup_pin_tracking_sort.patch \
 	"tools/mm/gup_pin_tracking_sort.c"
@@ -138,7 +140,7 @@ step 0017-tools-mm-add-gup_pin_tracking_drgn.py.patch \
 # The series must carry exactly the tree make check tests: every file it
 # changes as in build/linux, and every new file of the repo.
 for f in $("${G[@]}" diff --name-only base series) \
-	 $(cd "$TOP" && find mm include Documentation tools kernel scripts/gdb -type f); do
+	 $(cd "$TOP" && find arch mm include Documentation tools kernel scripts/gdb -type f); do
 	cmp -s "$R/$f" "$SRC/$f" || die "the series and build/linux differ in $f"
 done
 

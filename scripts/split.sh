@@ -30,7 +30,7 @@ set -euo pipefail
 
 FEATURES_DIR=$TOP/patches/features
 # In series order; each is patches/features/<name>.diff.
-FEATURES="0004-report 0005-stacks 0007-failures 0008-stale 0009-tracepoints"
+FEATURES="0004-report 0006-stacks 0008-failures 0009-stale 0010-tracepoints"
 SPLIT_FILES="mm/gup_pin_tracking.c
 	mm/gup_pin_tracking_internal.h"
 # A states directory says so; split.sh empties no other directory.

@@ -31,7 +31,7 @@ if [ "$(cat "$BASE/.version" 2>/dev/null)" != "$BASE_VERSION" ]; then
 fi
 
 # The list of new files: everything the repo carries at kernel paths.
-KERNEL_DIRS="mm include Documentation tools kernel scripts/gdb"
+KERNEL_DIRS="arch mm include Documentation tools kernel scripts/gdb"
 new_files() {
 	# shellcheck disable=SC2086
 	(cd "$TOP" && find $KERNEL_DIRS -type f 2>/dev/null | sort)

@@ -1199,6 +1199,106 @@ static noinline depot_stack_handle_t pintrack_stack_aligned(unsigned long ip)
 	return h;
 }
 
+/* Seven arguments: the last one is passed on the stack. */
+static noinline depot_stack_handle_t
+pintrack_stack_drap_call(unsigned long *v, unsigned long ip, unsigned long a,
+			 unsigned long b, unsigned long c, unsigned long d,
+			 unsigned long e)
+{
+	depot_stack_handle_t h = pintrack_stack_hook(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, v[0] + a + b + c + d + e);
+	return h;
+}
+
+/*
+ * A frame that gcc realigns through a DRAP register, as aio_read()'s and
+ * vfs_writev()'s: an array of 16-byte structures (aligned to 16 bytes) and
+ * an argument passed on the stack. It saves callee-saved registers, then
+ * the DRAP register, and ORC finds its CFA in that saved word (bp - 40
+ * with four registers saved before it). Callers whose stack pointers
+ * differ by a word may realign to one frame, with one depth at the hook.
+ */
+static noinline depot_stack_handle_t pintrack_stack_drap(unsigned long ip)
+{
+	struct {
+		unsigned long a, b;
+	} v[8];
+	unsigned long a = READ_ONCE(pintrack_stack_sink);
+	unsigned long b = a + 1, c = a + 2, d = a + 3;
+	depot_stack_handle_t h;
+
+	OPTIMIZER_HIDE_VAR(b);
+	OPTIMIZER_HIDE_VAR(c);
+	OPTIMIZER_HIDE_VAR(d);
+	memset(v, 0, sizeof(v));
+	h = pintrack_stack_drap_call(&v[0].a, ip, a, b, c, d, a ^ d);
+	WRITE_ONCE(pintrack_stack_sink, a + b + c + d + v[1].b);
+	return h;
+}
+
+/*
+ * Three callers of pintrack_stack_drap(), their frames a word apart: 0, 1
+ * and 2 registers live across the call. Whatever the alignment of the
+ * stack, two of them enter the DRAP frame a word apart and realign to one
+ * frame.
+ */
+static noinline depot_stack_handle_t pintrack_stack_drap_0(unsigned long ip)
+{
+	depot_stack_handle_t h = pintrack_stack_drap(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, 8);
+	return h;
+}
+
+static noinline depot_stack_handle_t pintrack_stack_drap_1(unsigned long ip)
+{
+	unsigned long x = READ_ONCE(pintrack_stack_sink);
+	depot_stack_handle_t h = pintrack_stack_drap(ip);
+
+	WRITE_ONCE(pintrack_stack_sink, x + 9);
+	return h;
+}
+
+static noinline depot_stack_handle_t pintrack_stack_drap_2(unsigned long ip)
+{
+	unsigned long x = READ_ONCE(pintrack_stack_sink);
+	unsigned long y = x * 3;
+	depot_stack_handle_t h;
+
+	OPTIMIZER_HIDE_VAR(y);
+	h = pintrack_stack_drap(ip);
+	WRITE_ONCE(pintrack_stack_sink, x + y + 10);
+	return h;
+}
+
+static depot_stack_handle_t pintrack_stack_drap_h[3];
+
+static depot_stack_handle_t (*pintrack_stack_drap_fn[])(unsigned long) = {
+	pintrack_stack_drap_2, pintrack_stack_drap_1, pintrack_stack_drap_0,
+};
+
+static unsigned int pintrack_stack_drap_n = ARRAY_SIZE(pintrack_stack_drap_fn);
+
+/*
+ * The three from one call instruction (a loop that gcc can neither unroll
+ * nor make direct calls of), each a word above the one before, with no
+ * other call between them: the word where a call left its caller's return
+ * address lies in the next call's alignment gap (if that one realigns),
+ * unwritten.
+ */
+static noinline depot_stack_handle_t pintrack_stack_drap_seq(unsigned long ip)
+{
+	depot_stack_handle_t (*fn)(unsigned long ip);
+	unsigned int i;
+
+	for (i = 0; i < READ_ONCE(pintrack_stack_drap_n); i++) {
+		fn = READ_ONCE(pintrack_stack_drap_fn[i]);
+		pintrack_stack_drap_h[2 - i] = fn(ip);
+	}
+	return pintrack_stack_drap_h[0];
+}
+
 struct pintrack_stack_step {
 	depot_stack_handle_t (*fn)(unsigned long ip);
 	bool fresh;		/* a new key: a real unwind */
@@ -1246,7 +1346,7 @@ static void pintrack_stack_run(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, stack_depot_init(), 0);
 	/* Only x86's ORC unwinder has the cache. */
 	cache = pintrack_stack_cache_init();
-	KUNIT_EXPECT_EQ(test, cache, IS_ENABLED(CONFIG_UNWINDER_ORC));
+	KUNIT_EXPECT_EQ(test, cache, IS_ENABLED(CONFIG_HAVE_STACKTRACE_CACHE));
 	init_completion(&run.done);
 	task = kthread_create(pintrack_stack_thread, &run, "pintrack_stack");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
@@ -1332,6 +1432,37 @@ static void pintrack_test_stack_realigned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s[1].h, s[0].h);
 	KUNIT_EXPECT_EQ(test, s[2].h, s[0].h);
 	KUNIT_EXPECT_NE(test, s[3].h, s[0].h);
+}
+
+/*
+ * The unwinder reads a DRAP frame's CFA, and so its return address, from
+ * where the frame saved it. A caller a word above the one cached before it
+ * may realign to the same frame, and the word that held the first
+ * caller's return address lies in the new call's alignment gap, unwritten:
+ * the second call must not be taken for the first.
+ */
+static void pintrack_test_stack_drap(struct kunit *test)
+{
+	struct pintrack_stack_step s[] = {
+		/* Three pins, no hit: each caller is another stack. */
+		{ pintrack_stack_drap_seq, .fresh = true },
+	};
+	unsigned long *entries;
+	unsigned int i, nr;
+	char name[64];
+
+	pintrack_stack_run(test, s, ARRAY_SIZE(s));
+	/* Kept from the hook's caller: the DRAP frame's caller third. */
+	for (i = 0; i < 3; i++) {
+		nr = stack_depot_fetch(pintrack_stack_drap_h[i], &entries);
+		KUNIT_ASSERT_GE(test, nr, 3);
+		snprintf(name, sizeof(name), "%ps", (void *)entries[2]);
+		KUNIT_EXPECT_EQ_MSG(test, strcmp(name, i == 0 ?
+						 "pintrack_stack_drap_0" :
+						 i == 1 ? "pintrack_stack_drap_1" :
+						 "pintrack_stack_drap_2"), 0,
+				    "caller %u: %s", i, name);
+	}
 }
 
 static void pintrack_restore_stale_secs(void *old)
@@ -2509,6 +2640,7 @@ static struct kunit_case pintrack_test_cases[] = {
 	KUNIT_CASE(pintrack_test_stack_two_depths),
 	KUNIT_CASE(pintrack_test_stack_outer_changed),
 	KUNIT_CASE(pintrack_test_stack_realigned),
+	KUNIT_CASE(pintrack_test_stack_drap),
 	KUNIT_CASE(pintrack_test_stale),
 	KUNIT_CASE(pintrack_test_stale_secs_bounds),
 	KUNIT_CASE(pintrack_test_age_months),
