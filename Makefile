@@ -3,7 +3,7 @@
 # GUP pin tracking in page_ext, on Debian's linux-source-6.12.
 # See README.md.
 
-.PHONY: all run check check-series check-arch check-postmortem kunit bench prof patches tree clean distclean
+.PHONY: all run check check-series check-arch check-postmortem kunit bench bench-scale prof patches tree clean distclean
 
 all: run
 
@@ -29,6 +29,14 @@ check-postmortem:
 # a job of your own (on null_blk or a file it names) to every column.
 bench:
 	BENCH_JOB="$(JOB)" bash scripts/bench.sh
+
+# Do the bucket locks scale: N processes pinning and N AIO readers at once
+# in one guest of N vCPUs (multi-threaded TCG, N up to the host's cores,
+# at most 16) for vanilla, on and a one-lock build of the tracker, and the
+# lock_stat proxy at N=2. Writes bench/results/scale.md. Wall clock: run it
+# on an idle machine.
+bench-scale:
+	bash scripts/bench_scale.sh
 
 # Per-function instruction profile of a bench kernel (a tool, not a test):
 # make prof PROF="on pin-fast-512 gup_pin_tracking=on 16384"
@@ -56,6 +64,7 @@ tree:
 clean:
 	rm -rf build/uml build/x86-* build/results build/linux build/stage \
 		build/initramfs* build/bench build/patches build/series-* \
+		build/bench-scale build/linux-onelock \
 		build/check-series build/prof \
 		build/check-arch build/arch-* build/kunit-* build/kunitconfig-* \
 		build/postmortem
