@@ -77,6 +77,18 @@ run_mode on check
 # never offline: the rest leaves blocks to try.
 run_mode offline offline \
 	"gup_pin_tracking=stacks movablecore=768M kunit.enable=0"
+# The stack cache serves the pins of system calls (the kselftest's
+# repeated pins, its stress case): most stacks come from it, not from an
+# unwind (stats after the job; x86's ORC has the cache).
+read -r hits unwinds < <(awk -F': ' '/^stack_cache_hits: /{ h = $2 }
+	/^stack_unwinds: /{ u = $2 } END { print h + 0, u + 0 }' "$BUILD/x86-offline.log")
+if [ "$hits" -gt "$unwinds" ]; then
+	echo "1 0 0" > "$RES/x86-stack-cache"
+else
+	say "x86 offline: stack cache hits $hits, unwinds $unwinds: the cache serves too few pins"
+	echo "0 1 0" > "$RES/x86-stack-cache"
+fi
+say "x86 offline: stack cache hits $hits, unwinds $unwinds"
 # Pinned user pages inside CMA areas make a cma_alloc() of the whole
 # cma= area and a 1 GiB hugetlb page from hugetlb_cma= (__GFP_NOWARN) fail;
 # the failures record names them. 1 GiB pages need -cpu max (pdpe1gb);

@@ -6,34 +6,39 @@
  * An ORC unwind costs a table search and several checks a frame, thousands
  * of instructions for a deep stack, and a caller that saves the stack of
  * every call of a hot path (gup_pin_tracking=stacks) sees the same few
- * chains again and again. The unwinder is a function of the registers it
- * starts from, of the ORC data of the return addresses it finds, and of the
- * stack words it reads: nothing else. So the cache keeps, with the value,
- * where its caller's frame was (its return address, its stack pointer as a
- * depth below the top of the task stack, and its frame pointer as the
- * unwinder had it) and every word the unwinder read to get the stack, in
- * the order it read them, through unwind_state's @read observer. A later
- * call from a frame at that place, whose stack holds those words still,
- * would be unwound to the same stack: the value is returned without
- * unwinding. Words that hold addresses in the task stack (saved frame
- * pointers, a DRAP frame's saved CFA) are kept as depths too, so that
- * tasks running the same code share entries.
+ * chains again and again. What the unwinder gives is a function of where it
+ * starts (the caller's return address, stack pointer and frame pointer), of
+ * the ORC data of the return addresses it finds, and of the stack words it
+ * reads. So the cache keeps, with the value, where its caller's frame was
+ * (the return address, and the stack pointer as a depth below the top of
+ * the task stack) and the words the unwinder read that its result depends
+ * on, as unwind_state's @observe tells them: every word of a call frame it
+ * read, and a saved frame pointer (or the caller's) only if it then used
+ * it to find a frame. A later call from a frame at that place, whose stack
+ * holds those words still, would be unwound to the same stack: the value
+ * is returned without unwinding. Words that hold addresses in the task
+ * stack (saved frame pointers, a DRAP frame's saved CFA) are kept as
+ * depths, so that tasks running the same code share entries.
  *
- * Refused, so always unwound: interrupts (they run on stacks of their own
- * and must not see an entry half written), chains through an exception
- * frame, through a return address that ftrace or a kretprobe replaced,
- * through init text, with an unwinder error or more than
- * UNWIND_CACHE_READS words read. A module going away invalidates every
- * entry: its text, and with it the ORC data of its addresses, may be
- * reused.
+ * The stack ends at the system call's (or user exception's) registers, as
+ * stack_trace_save() ends it, with their code segment kept. Refused, so
+ * always unwound: interrupts (they run on stacks of their own and must not
+ * see an entry half written), chains through an exception frame in the
+ * kernel, through a return address that ftrace or a kretprobe replaced, or
+ * outside core kernel and module text (init text, trampolines, BPF), with
+ * an unwinder error or more than UNWIND_CACHE_READS words. A module going
+ * away invalidates every entry: its text, and with it the ORC data of its
+ * addresses, may be reused.
  */
 
+#include <linux/ftrace.h>
 #include <linux/hash.h>
 #include <linux/init.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/rethook.h>
 #include <linux/sched/task_stack.h>
 #include <linux/stacktrace.h>
 
@@ -47,7 +52,7 @@ struct stack_trace_cache {
 	unsigned long key;
 	unsigned long ip;		/* the caller's return address */
 	unsigned long bp;		/* the caller's frame pointer */
-	u64 rel;			/* bit i: val[i] is a depth; 63: bp */
+	u64 rel;			/* bit i: val[i] is a depth; see below */
 	unsigned int depth;		/* the caller's stack pointer */
 	unsigned int gen;
 	unsigned int nr;
@@ -55,7 +60,8 @@ struct stack_trace_cache {
 	unsigned long val[UNWIND_CACHE_READS];
 };
 
-#define UNWIND_CACHE_BP_REL	63
+#define UNWIND_CACHE_BP_REL	63	/* bp is a depth */
+#define UNWIND_CACHE_BP_USED	62	/* the unwinder used bp */
 
 static atomic_t unwind_cache_gen = ATOMIC_INIT(0);
 
@@ -81,7 +87,7 @@ static bool unwind_cache_hit(const struct stack_trace_cache *c,
 	    c->gen != atomic_read(&unwind_cache_gen))
 		return false;
 	want = c->rel & BIT_ULL(UNWIND_CACHE_BP_REL) ? top - c->bp : c->bp;
-	if (bp != want)
+	if (c->rel & BIT_ULL(UNWIND_CACHE_BP_USED) && bp != want)
 		return false;
 	for (i = 0; i < c->nr; i++) {
 		want = c->rel & BIT_ULL(i) ? top - c->val[i] : c->val[i];
@@ -97,18 +103,22 @@ struct unwind_cache_walk {
 	struct stack_trace_cache *c;
 	unsigned long top;
 	unsigned long sp;		/* nothing below it may be read */
+	/* The saved frame pointer read last, kept only once it is used. */
+	unsigned long bp_addr, bp_val;
+	bool bp_read;			/* bp_addr, bp_val hold it */
+	bool bp_caller;			/* bp is still the caller's */
 	bool exact;
 };
 
-/* unwind_state's @read observer: keep each word read, or refuse. */
-static void unwind_cache_read(struct unwind_state *state, unsigned long addr,
+/* Keep the word @val that the unwinder read at @addr, or refuse. */
+static void unwind_cache_keep(struct unwind_cache_walk *w, unsigned long addr,
 			      unsigned long val)
 {
-	struct unwind_cache_walk *w = container_of(state, typeof(*w), state);
 	struct stack_trace_cache *c = w->c;
 	bool rel;
 
-	if (c->nr == UNWIND_CACHE_READS || addr < w->sp || addr >= w->top) {
+	if (c->nr == UNWIND_CACHE_READS || addr < w->sp || addr >= w->top ||
+	    addr % sizeof(long)) {
 		w->exact = false;
 		return;
 	}
@@ -119,10 +129,64 @@ static void unwind_cache_read(struct unwind_state *state, unsigned long addr,
 	c->nr++;
 }
 
+/* unwind_state's @observe. */
+static void unwind_cache_observe(struct unwind_state *state,
+				 enum unwind_event event, unsigned long addr,
+				 unsigned long val)
+{
+	struct unwind_cache_walk *w = container_of(state, typeof(*w), state);
+
+	switch (event) {
+	case UNWIND_READ:
+		unwind_cache_keep(w, addr, val);
+		break;
+	case UNWIND_READ_BP:
+		/* Callee-saved data, until a frame is found with it. */
+		w->bp_addr = addr;
+		w->bp_val = val;
+		w->bp_read = true;
+		w->bp_caller = false;
+		break;
+	case UNWIND_USE_BP:
+		if (w->bp_caller)
+			w->c->rel |= BIT_ULL(UNWIND_CACHE_BP_USED);
+		else if (w->bp_read)
+			unwind_cache_keep(w, w->bp_addr, w->bp_val);
+		w->bp_read = false;
+		break;
+	}
+}
+
+/*
+ * Is @ip text whose ORC data stays while a value is cached: core kernel or
+ * module text, not a return address that ftrace or a kretprobe put there?
+ */
+static bool unwind_cache_text(unsigned long ip)
+{
+	struct module *mod;
+	bool ret;
+
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+	if (ip == (unsigned long)return_to_handler)
+		return false;
+#endif
+#ifdef CONFIG_RETHOOK
+	if (is_rethook_trampoline(ip))
+		return false;
+#endif
+	if (is_kernel_text(ip))
+		return true;
+	preempt_disable();
+	mod = __module_address(ip);
+	ret = mod && within_module_core(ip, mod);
+	preempt_enable();
+	return ret;
+}
+
 /*
  * Unwind from the frame of the caller of stack_trace_cached() (@ip, @sp,
- * @bp) into @entries, the words read into @c. Return the number of entries;
- * false in *@keep if @c must not be kept.
+ * @bp) into @entries, what it depends on into @c. Return the number of
+ * entries; false in *@keep if @c must not be kept.
  */
 static unsigned int unwind_cache_fill(struct stack_trace_cache *c,
 				      unsigned long *entries, unsigned long ip,
@@ -130,8 +194,9 @@ static unsigned int unwind_cache_fill(struct stack_trace_cache *c,
 				      unsigned long top, bool *keep)
 {
 	struct unwind_cache_walk w = { .c = c, .top = top, .sp = sp,
-				       .exact = true };
+				       .bp_caller = true, .exact = true };
 	struct unwind_state *state = &w.state;
+	struct pt_regs *regs;
 	unsigned int n = 0;
 	unsigned long ret;
 	bool rel;
@@ -144,27 +209,32 @@ static unsigned int unwind_cache_fill(struct stack_trace_cache *c,
 	c->bp = unwind_cache_word(bp, top, &rel);
 	c->rel = rel ? BIT_ULL(UNWIND_CACHE_BP_REL) : 0;
 	c->nr = 0;
-	state->read = unwind_cache_read;
+	state->observe = unwind_cache_observe;
 	while (!unwind_done(state)) {
 		ret = unwind_get_return_address(state);
 		if (!ret)
 			break;
-		if (is_kernel_inittext(ret))
+		if (!unwind_cache_text(ret))
 			w.exact = false;
 		entries[n++] = ret;
 		if (n == STACK_TRACE_CACHE_FRAMES || !unwind_next_frame(state))
 			break;
-		/*
-		 * An exception frame, or a return address that ftrace or a
-		 * kretprobe replaced: the unwinder found the real one
-		 * elsewhere than in the word it read.
-		 */
-		if (state->regs ||
-		    READ_ONCE_NOCHECK(*((unsigned long *)state->sp - 1)) !=
+		regs = state->regs;
+		if (regs) {
+			/* The entry from user mode ends it (arch_stack_walk()). */
+			if (regs == task_pt_regs(current) && user_mode(regs))
+				unwind_cache_keep(&w, (unsigned long)&regs->cs,
+						  regs->cs);
+			else
+				w.exact = false;
+			break;
+		}
+		/* ftrace or a kretprobe found the real one elsewhere. */
+		if (READ_ONCE_NOCHECK(*((unsigned long *)state->sp - 1)) !=
 		    state->ip)
 			w.exact = false;
 	}
-	state->read = NULL;
+	state->observe = NULL;
 	*keep = w.exact && !unwind_error(state);
 	return n;
 }
@@ -198,14 +268,19 @@ static noinline unsigned long unwind_cache_miss(struct stack_trace_cache __percp
 	return new.value;
 }
 
-/* No cache, or not in task context: unwind. */
+/* No cache, or not in task context: unwind, from the caller's frame. */
 static noinline unsigned long unwind_cache_none(stack_trace_cache_fn fn,
-						void *data)
+						void *data, unsigned long ip)
 {
-	unsigned long entries[STACK_TRACE_CACHE_FRAMES];
+	unsigned long entries[STACK_TRACE_CACHE_FRAMES + 2];
 	unsigned int nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	unsigned int i = 0;
 
-	return fn(entries, nr, data);
+	while (i < nr && entries[i] != ip)
+		i++;
+	if (i == nr)
+		i = 0;
+	return fn(entries + i, min(nr - i, STACK_TRACE_CACHE_FRAMES), data);
 }
 
 /**
@@ -251,12 +326,14 @@ noinline unsigned long stack_trace_cached(struct stack_trace_cache __percpu *cac
 	unsigned long top = (unsigned long)task_stack_page(current) +
 			    THREAD_SIZE;
 	/* The caller's frame, as this function's prologue saved it. */
-	unsigned long sp = (unsigned long)(fp + 2), ip = fp[1], bp = fp[0];
+	unsigned long sp = (unsigned long)(fp + 2);
+	unsigned long ip = READ_ONCE_NOCHECK(fp[1]);
+	unsigned long bp = READ_ONCE_NOCHECK(fp[0]);
 	struct stack_trace_cache *c;
 	unsigned long value = 0;
 
 	if (!cache || !in_task() || top - sp >= THREAD_SIZE)
-		return unwind_cache_none(fn, data);
+		return unwind_cache_none(fn, data, ip);
 	preempt_disable();
 	c = this_cpu_ptr(cache) + hash_long(key ^ ip ^ (top - sp),
 					    UNWIND_CACHE_BITS);
