@@ -29,7 +29,8 @@ bash "$TOP/scripts/drgn.sh" setup || die "no drgn"
 apt_install gdb binutils qemu-system-x86
 
 log=$D/guest.log core=$D/vmcore sock=$D/qmp.sock
-rm -f "$core" "$sock"
+# A log of an earlier run would look ready before this guest has booted.
+rm -f "$core" "$sock" "$log"
 bash "$TOP/scripts/guest.sh" "$O/arch/x86/boot/bzImage" "$log" \
 	"gup_pin_tracking=stacks kunit.enable=0 gpt.job=gdb" 600 \
 	-device vmcoreinfo -qmp "unix:$sock,server=on,wait=off" &
