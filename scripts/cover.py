@@ -90,7 +90,10 @@ parenthesis" in include/trace/events/gup_pin_tracking.h, the layout of
 every trace event header, and the EM()/EMe() list of the misuse names
 (as MIGRATE_REASON in include/trace/events/migrate.h and its users):
 "Macros with complex values", "Argument ... is not used" and "macros
-should not use a trailing semicolon".
+should not use a trailing semicolon"; and "added, moved or deleted
+file(s), does MAINTAINERS need updating?" on the x86 patch, whose new
+arch/x86/kernel/unwind_cache.c X86 STACK UNWINDING's
+"F: arch/x86/kernel/unwind_*.c" already covers.
 """
 
 s = open(cover).read()
