@@ -19,7 +19,8 @@
 #   SCALE_BOOTS=3          boots per kernel and N (the figure is the median)
 #   SCALE_REPS=3           repetitions of each workload in a boot
 #   SCALE_RUNTIME=2        fio seconds per repetition
-#   SCALE_STEPS="build time lockstat report"  what to do
+#   SCALE_STEPS="build time lockstat report"  what to do (build: the five
+#                          kernels and the initramfs, before any timing)
 #   SCALE_LOCKSTAT_N=2     vCPUs of the lock_stat proxy
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -95,26 +96,41 @@ build() { # build NAME TREE FRAGMENT...
 		die "build of the $name kernel failed"
 }
 
-build_kernels() { # build_kernels lockstat|time
-	local extra=() pre=
-	if [ "$1" = lockstat ]; then
-		extra=("$CFG/lockstat.config")
-		pre=lockstat-
-	else
-		build vanilla "$BUILD/base" "$CFG/x86-base.config" "$CFG/scale.config"
+# build_onelock NAME FRAGMENT...: the one-lock tree built as seen at
+# build/linux's own path (a bind mount in a mount namespace of this build
+# only): every object but the six that include the tracker's internal
+# header then has the command line of the hashed build and comes from
+# ccache. Where unshare(1) is not allowed, a plain build from its own path.
+build_onelock() {
+	local name=$1
+	shift
+	if ! unshare -m --propagation private true 2>/dev/null; then
+		build "$name" "$ONELOCK" "$@"
+		return
 	fi
+	# $SRC/. is build/linux to make, and keeps x86.sh from running tree.sh.
+	# shellcheck disable=SC2016
+	TREE=$SRC/. locked unshare -m --propagation private bash -c \
+		'mount --bind "$1" "$2" && shift 2 && exec bash "$@"' _ \
+		"$ONELOCK" "$SRC" "$TOP/scripts/x86.sh" "scale-$name" "$@" ||
+		die "build of the $name kernel failed"
+}
+
+build_kernels() {
+	local base=("$CFG/x86-base.config" "$CFG/bench-on.config" "$CFG/scale.config")
+	build vanilla "$BUILD/base" "$CFG/x86-base.config" "$CFG/scale.config"
 	locked bash "$TOP/scripts/tree.sh" || die "tree failed"
 	locked onelock_tree || die "cannot make the one-lock tree"
 	# What the tracker's kernels were built from, for the report.
 	{
-		echo "$1 kernels: $(git -C "$TOP" rev-parse --short HEAD)"
+		echo "tracker kernels: $(git -C "$TOP" rev-parse --short HEAD)"
 		git -C "$TOP" status --porcelain -- mm include arch kernel patches |
 			sed 's/^/  uncommitted: /'
-	} > "$LOGS/tree-$1.txt"
-	build "${pre}on" "$SRC" "$CFG/x86-base.config" "$CFG/bench-on.config" \
-		"$CFG/scale.config" "${extra[@]}"
-	build "${pre}onelock" "$ONELOCK" "$CFG/x86-base.config" "$CFG/bench-on.config" \
-		"$CFG/scale.config" "${extra[@]}"
+	} > "$LOGS/tree.txt"
+	build on "$SRC" "${base[@]}"
+	build_onelock onelock "${base[@]}"
+	build lockstat-on "$SRC" "${base[@]}" "$CFG/lockstat.config"
+	build_onelock lockstat-onelock "${base[@]}" "$CFG/lockstat.config"
 	locked bash "$TOP/scripts/initramfs.sh" || die "initramfs build failed"
 }
 
@@ -144,7 +160,7 @@ machine_state() { # what else ran on the host, into the log
 start=$(date +%s)
 say "N =$NS (this host has $CORES cores)"
 if step build; then
-	build_kernels time
+	build_kernels
 fi
 if step time; then
 	for b in $(seq "$BOOTS"); do
@@ -163,7 +179,6 @@ if step time; then
 	done
 fi
 if step lockstat; then
-	build_kernels lockstat
 	for c in on onelock; do
 		log=$LOGS/lockstat-$c-n$LS_N.log
 		machine_state > "$log.host"

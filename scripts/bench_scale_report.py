@@ -170,9 +170,14 @@ def main():
             f"{k} N={n}: {b}" for (k, n), b in sorted(boots.items())) + ".")
     loads, qemus = host_notes(logs)
     if loads:
-        lines.append(f"Host load average (1 min) around the boots: "
-                     f"{min(loads):.2f} to {max(loads):.2f}; at most {qemus} "
-                     "QEMU running at once (ours included).")
+        lines.append(f"Host load average (1 min, our own guests included) "
+                     f"just before and after each boot: {min(loads):.2f} to "
+                     f"{max(loads):.2f}; at most {qemus} other QEMU running "
+                     "then.")
+    tree = os.path.join(logs, "tree.txt")
+    if os.path.exists(tree):
+        lines.append("Built from: " + "; ".join(
+            x.strip() for x in open(tree) if x.strip()) + ".")
     lines.append("")
     ls_lines = []
     for path in sorted(glob.glob(os.path.join(logs, "lockstat-*-n*.log"))):
