@@ -1,8 +1,8 @@
 # Guest job for make bench-scale: N workers at once on the guest's N vCPUs.
 # gpt.n= workers, gpt.reps= repetitions, gpt.runtime= fio seconds,
 # gpt.pinreps= gup_test calls per worker (4 KiB pages; THP: 5x as many).
-# gpt.lockstat=1: only the pinning, each run between a reset and a dump
-# of /proc/lock_stat and the tracker's stats. Each result is printed
+# gpt.lockstat=1: each run between a reset and a dump of /proc/lock_stat
+# and the tracker's stats. Each result is printed
 # between BENCH-BEGIN/BENCH-END markers for the host to parse.
 . /jobs/common.sh
 setup_devices
@@ -40,6 +40,15 @@ pin_n() {
 	done
 	echo "BENCH-END"
 }
+# fio_n NAME: $n libaio readers of null_blk at once, one fio report.
+fio_n() {
+	echo "BENCH-BEGIN fio $1"
+	$FIO --output-format=json --name="$1" --filename=/dev/nullb0 \
+		--direct=1 --bs=4k --time_based --runtime="$rt" --ramp_time=0 \
+		--thread --size=1G --rw=randread --ioengine=libaio --iodepth=64 \
+		--numjobs="$n" --group_reporting
+	echo "BENCH-END"
+}
 pin4k() { pin_n "$1" -a -m 64 -r "$2" -n 512 -T; }
 pinthp() { pin_n "$1" -a -m 64 -r "$2" -n 512 -t; }
 # lock_stat_run NAME PIN_FUNCTION REPS: the lock classes' counters of one run.
@@ -67,16 +76,12 @@ while [ $r -lt "$reps" ]; do
 	if [ $lockstat = 1 ]; then
 		lock_stat_run pin-fast-512 pin4k "$pinreps"
 		lock_stat_run pin-fast-512-thp pinthp $((pinreps * 5))
+		lock_stat_run libaio-randread fio_n
 		continue
 	fi
 	pin4k pin-fast-512 "$pinreps"
 	pinthp pin-fast-512-thp $((pinreps * 5))
-	echo "BENCH-BEGIN fio libaio-randread"
-	$FIO --output-format=json --name=libaio-randread --filename=/dev/nullb0 \
-		--direct=1 --bs=4k --time_based --runtime="$rt" --ramp_time=0 \
-		--thread --size=1G --rw=randread --ioengine=libaio --iodepth=64 \
-		--numjobs="$n" --group_reporting
-	echo "BENCH-END"
+	fio_n libaio-randread
 done
 [ -r $GPT/stats ] && cat $GPT/stats
 exit 0
