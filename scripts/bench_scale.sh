@@ -118,8 +118,9 @@ build_onelock() {
 
 build_kernels() {
 	local base=("$CFG/x86-base.config" "$CFG/bench-on.config" "$CFG/scale.config")
-	build vanilla "$BUILD/base" "$CFG/x86-base.config" "$CFG/scale.config"
+	# tree.sh first: it also unpacks the base that vanilla is built from.
 	locked bash "$TOP/scripts/tree.sh" || die "tree failed"
+	build vanilla "$BUILD/base" "$CFG/x86-base.config" "$CFG/scale.config"
 	locked onelock_tree || die "cannot make the one-lock tree"
 	# What the tracker's kernels were built from, for the report.
 	{
