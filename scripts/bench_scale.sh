@@ -11,8 +11,9 @@
 # tracker (every page on bucket 0, as the seed RFC's zone lock), each at
 # N = 1, 2, 4, 8, 16 as far as the host has cores. Then the repeatable
 # proxy: a CONFIG_LOCK_STAT guest of the tracker and of the one-lock build
-# runs the pinning at N=2 and reports the bucket lock class's contentions
-# per 1,000 pins. Writes bench/results/scale.md and scale.json.
+# runs the pinning and the fio readers at N=2 and reports the bucket lock
+# class's contentions per 1,000 pins. Writes bench/results/scale.md and
+# scale.json.
 #
 # Wall-clock figures: run it on an otherwise idle machine.
 #   SCALE_N="1 2"          the vCPU counts (default: 1 2 4 8 16, up to nproc)
