@@ -469,7 +469,7 @@ static void pintrack_failure_show(struct seq_file *m,
  * Context: Process context, may sleep.
  * Return: 0 or -ENOMEM.
  */
-int pintrack_failures_show(struct seq_file *m, void *v)
+VISIBLE_IF_KUNIT int pintrack_failures_show(struct seq_file *m, void *v)
 {
 	struct pintrack_failure *copy;
 	unsigned long flags;
