@@ -544,22 +544,31 @@ static __always_inline bool pintrack_one(struct pintrack_delta *d,
 					 const struct pintrack_mode m)
 {
 	unsigned long pfn = page_to_pfn(page), flags;
-	spinlock_t *lock = pintrack_lock(pfn);	/* the bucket lock of @pfn */
 	struct pintrack_page *gp;
+	spinlock_t *lock;	/* the bucket lock of @pfn */
 	bool done = true;
+	u32 now = 0;
 
 	/* Upstream never pins the shared zero page. */
 	if (unlikely(is_zero_pfn(pfn)))
 		return true;
-	spin_lock_irqsave(lock, flags);
+	/*
+	 * The entry and the time before the lock, so that fewer values live
+	 * across the lock calls: RCU keeps the entry (mm/page_ext.c frees
+	 * it after synchronize_rcu()), the lock guards only what is in it,
+	 * and the time may be a little older than the pin, as in a walk.
+	 */
 	rcu_read_lock();
 	gp = pintrack_lookup(pfn);
-	if (likely(gp))
-		done = pintrack_update_fast(d, gp, page,
-					    m.op == PINTRACK_OP_PIN ?
-					    pintrack_now() : 0, m);
+	if (likely(gp)) {
+		if (m.op == PINTRACK_OP_PIN)
+			now = pintrack_now();
+		lock = pintrack_lock(pfn);
+		spin_lock_irqsave(lock, flags);
+		done = pintrack_update_fast(d, gp, page, now, m);
+		spin_unlock_irqrestore(lock, flags);
+	}
 	rcu_read_unlock();
-	spin_unlock_irqrestore(lock, flags);
 	return done;
 }
 
@@ -608,28 +617,44 @@ static noinline void pintrack_pin_walk(struct page **pages, unsigned long n,
 	(pintrack_stacks() ?						\
 	 pintrack_save_stack(_RET_IP_, GFP_NOWAIT | __GFP_NOWARN) : 0)
 
-/* See gup_pin_track_pages(); @ip is the caller of the pin entry point. */
-void __gup_pin_track_pages(struct page **pages, unsigned long npages,
-			   unsigned int gup_flags, unsigned long ip)
+/*
+ * gup_pin_track_pages() of one page; @ip is the caller of the pin entry
+ * point. The fast path inline, the walk only if
+ * it turned the page down or every pin is to be seen (stacks mode, the
+ * pin event).
+ */
+void __gup_pin_track_page(struct page *page, unsigned int gup_flags,
+			  unsigned long ip)
 {
 	u32 longterm = gup_flags & FOLL_LONGTERM ? PINTRACK_LONGTERM : 0;
 	const struct pintrack_mode m = {
 		.op = PINTRACK_OP_PIN, .longterm = longterm,
 	};
 	struct pintrack_delta d = { };
-	bool full;
 
+	if (!(gup_flags & FOLL_PIN) || !page)
+		return;
+	if (likely(!pintrack_stacks() && !trace_mm_gup_pin_enabled()) &&
+	    likely(pintrack_one(&d, page, m))) {
+		pintrack_count(&d, PINTRACK_EV_PIN);
+		return;
+	}
+	pintrack_pin_walk(&page, 1, longterm, true, ip, pintrack_pin_stack());
+}
+EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_page);
+
+/*
+ * gup_pin_track_pages() of more than one page (one goes to
+ * __gup_pin_track_page(), but any number is counted right).
+ */
+void __gup_pin_track_pages(struct page **pages, unsigned long npages,
+			   unsigned int gup_flags, unsigned long ip)
+{
 	if (!(gup_flags & FOLL_PIN))
 		return;
-	full = pintrack_stacks() || trace_mm_gup_pin_enabled();
-	if (!full && npages == 1 && pages[0]) {
-		if (likely(pintrack_one(&d, pages[0], m))) {
-			pintrack_count(&d, PINTRACK_EV_PIN);
-			return;
-		}
-		full = true;
-	}
-	pintrack_pin_walk(pages, npages, longterm, full, ip,
+	pintrack_pin_walk(pages, npages,
+			  gup_flags & FOLL_LONGTERM ? PINTRACK_LONGTERM : 0,
+			  pintrack_stacks() || trace_mm_gup_pin_enabled(), ip,
 			  pintrack_pin_stack());
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_pin_track_pages);
@@ -703,45 +728,48 @@ static noinline void pintrack_unpin_walk(struct page **pages,
 }
 
 /*
- * An unpin of one page: the fast path inline. False if the page needs the
- * walk (its fast path turned it down, or the unpin event is on).
+ * gup_unpin_track_pages() and gup_unpin_track_range() of one page (NULL
+ * skipped). The fast path inline, the walk only if it
+ * turned the page down or the unpin event is on.
  */
-static __always_inline bool pintrack_unpin_one(struct page *page)
+void __gup_unpin_track_page(struct page *page, unsigned long ip)
 {
 	const struct pintrack_mode m = {
 		.op = PINTRACK_OP_UNPIN, .check_refs = true,
 	};
 	struct pintrack_delta d = { };
 
-	if (unlikely(trace_mm_gup_unpin_enabled()) ||
-	    unlikely(!pintrack_one(&d, page, m)))
-		return false;
-	pintrack_count(&d, PINTRACK_EV_UNPIN);
-	return true;
+	if (!page)
+		return;
+	if (likely(!trace_mm_gup_unpin_enabled()) &&
+	    likely(pintrack_one(&d, page, m))) {
+		pintrack_count(&d, PINTRACK_EV_UNPIN);
+		return;
+	}
+	pintrack_unpin_walk(NULL, page_to_pfn(page), 1, 1,
+			    GUP_PIN_MISUSE_NO_PIN, true, ip);
 }
+EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_page);
 
-/* See gup_unpin_track_pages(); @ip is the caller of the unpin entry point. */
+/*
+ * gup_unpin_track_pages() of other than one page; @ip is the caller of the
+ * unpin entry point.
+ */
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages,
 			     unsigned long ip)
 {
-	bool one = npages == 1 && pages[0];
-
-	if (one && pintrack_unpin_one(pages[0]))
-		return;
 	pintrack_unpin_walk(pages, 0, npages, 1, GUP_PIN_MISUSE_NO_PIN,
-			    one || trace_mm_gup_unpin_enabled(), ip);
+			    trace_mm_gup_unpin_enabled(), ip);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_pages);
 
-/* See gup_unpin_track_range(). */
+/* gup_unpin_track_range() of other than one page. */
 void __gup_unpin_track_range(struct page *page, unsigned long npages,
 			     unsigned long ip)
 {
-	if (npages == 1 && pintrack_unpin_one(page))
-		return;
 	pintrack_unpin_walk(NULL, page_to_pfn(page), npages, 1,
 			    GUP_PIN_MISUSE_NO_PIN,
-			    npages == 1 || trace_mm_gup_unpin_enabled(), ip);
+			    trace_mm_gup_unpin_enabled(), ip);
 }
 EXPORT_SYMBOL_IF_KUNIT(__gup_unpin_track_range);
 

@@ -225,7 +225,7 @@ bool pintrack_kunit_count(const char *name)
  */
 static struct {
 	unsigned long start, end;
-} pintrack_gup_entries[24] __ro_after_init;
+} pintrack_gup_entries[26] __ro_after_init;
 
 /* Static functions of mm/gup.c that call a hook, when not inlined. */
 static const char *const pintrack_gup_statics[] __initconst = {
@@ -254,9 +254,11 @@ void __init pintrack_gup_entries_init(void)
 		(unsigned long)unpin_user_folio,
 		(unsigned long)unpin_folios,
 		(unsigned long)__unpin_user_folio_pages,
+		(unsigned long)__gup_pin_track_page,
 		(unsigned long)__gup_pin_track_pages,
 		(unsigned long)__gup_pin_track_folio,
 		(unsigned long)__gup_pin_track_added,
+		(unsigned long)__gup_unpin_track_page,
 		(unsigned long)__gup_unpin_track_pages,
 		(unsigned long)__gup_unpin_track_range,
 		(unsigned long)__gup_unpin_track_folio,

@@ -40,13 +40,19 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(mm_gup_pin_misuse);
     c=rep(c, """		trace_mm_gup_unpin(pfn, count - drop,
 				   state & PINTRACK_LONGTERM, c->ip);
 """, "")
-    c=rep(c, "full = pintrack_stacks() || trace_mm_gup_pin_enabled();", "full = pintrack_stacks();")
-    c=rep(c, """	if (unlikely(trace_mm_gup_unpin_enabled()) ||
-	    unlikely(!pintrack_one(&d, page, m)))""", """	if (unlikely(!pintrack_one(&d, page, m)))""")
+    c=rep(c, """	if (likely(!pintrack_stacks() && !trace_mm_gup_pin_enabled()) &&
+	    likely(pintrack_one(&d, page, m))) {""", """	if (likely(!pintrack_stacks()) && likely(pintrack_one(&d, page, m))) {""")
+    c=rep(c, """			  pintrack_stacks() || trace_mm_gup_pin_enabled(), ip,
+			  pintrack_pin_stack());""", """			  pintrack_stacks(), ip, pintrack_pin_stack());""")
+    c=rep(c, """	if (likely(!trace_mm_gup_unpin_enabled()) &&
+	    likely(pintrack_one(&d, page, m))) {""", """	if (likely(pintrack_one(&d, page, m))) {""")
     c=rep(c, """	pintrack_unpin_walk(pages, 0, npages, 1, GUP_PIN_MISUSE_NO_PIN,
-			    one || trace_mm_gup_unpin_enabled(), ip);""", """	pintrack_unpin_walk(pages, 0, npages, 1, GUP_PIN_MISUSE_NO_PIN, one,
+			    trace_mm_gup_unpin_enabled(), ip);""", """	pintrack_unpin_walk(pages, 0, npages, 1, GUP_PIN_MISUSE_NO_PIN, false,
 			    ip);""")
-    c=rep(c, """			    npages == 1 || trace_mm_gup_unpin_enabled(), ip);""", """			    npages == 1, ip);""")
+    c=rep(c, """	pintrack_unpin_walk(NULL, page_to_pfn(page), npages, 1,
+			    GUP_PIN_MISUSE_NO_PIN,
+			    trace_mm_gup_unpin_enabled(), ip);""", """	pintrack_unpin_walk(NULL, page_to_pfn(page), npages, 1,
+			    GUP_PIN_MISUSE_NO_PIN, false, ip);""")
     f[C]=c
 def t_stale(f):
     f[H]=rep(f[H], """void pintrack_stale_debugfs(struct dentry *dir);

@@ -59,11 +59,14 @@ DECLARE_STATIC_KEY_FALSE(gup_pin_tracking_key);
 extern struct page_ext_operations gup_pin_tracking_ops;
 
 /* The last argument of each: _RET_IP_ of the function with the hook. */
+void __gup_pin_track_page(struct page *page, unsigned int gup_flags,
+			  unsigned long ip);
 void __gup_pin_track_pages(struct page **pages, unsigned long npages,
 			   unsigned int gup_flags, unsigned long ip);
 void __gup_pin_track_folio(struct folio *folio, unsigned int gup_flags,
 			   unsigned long ip);
 void __gup_pin_track_added(struct page *page, unsigned long ip);
+void __gup_unpin_track_page(struct page *page, unsigned long ip);
 void __gup_unpin_track_pages(struct page **pages, unsigned long npages,
 			     unsigned long ip);
 void __gup_unpin_track_range(struct page *page, unsigned long npages,
@@ -161,7 +164,12 @@ static __always_inline void gup_pin_track_pages(struct page **pages,
 						long npages,
 						unsigned int gup_flags)
 {
-	if (static_branch_unlikely(&gup_pin_tracking_key) && npages > 0)
+	if (!static_branch_unlikely(&gup_pin_tracking_key))
+		return;
+	/* One page, the most common pin (a 4 KiB direct I/O). */
+	if (npages == 1)
+		__gup_pin_track_page(pages[0], gup_flags, _RET_IP_);
+	else if (npages > 1)
 		__gup_pin_track_pages(pages, npages, gup_flags, _RET_IP_);
 }
 
@@ -202,7 +210,11 @@ static __always_inline void gup_pin_track_added(struct page *page)
 static __always_inline void gup_unpin_track_pages(struct page **pages,
 						  unsigned long npages)
 {
-	if (static_branch_unlikely(&gup_pin_tracking_key))
+	if (!static_branch_unlikely(&gup_pin_tracking_key))
+		return;
+	if (npages == 1)
+		__gup_unpin_track_page(pages[0], _RET_IP_);
+	else
 		__gup_unpin_track_pages(pages, npages, _RET_IP_);
 }
 
@@ -216,7 +228,11 @@ static __always_inline void gup_unpin_track_pages(struct page **pages,
 static __always_inline void gup_unpin_track_range(struct page *page,
 						  unsigned long npages)
 {
-	if (static_branch_unlikely(&gup_pin_tracking_key))
+	if (!static_branch_unlikely(&gup_pin_tracking_key))
+		return;
+	if (npages == 1)
+		__gup_unpin_track_page(page, _RET_IP_);
+	else
 		__gup_unpin_track_range(page, npages, _RET_IP_);
 }
 

@@ -2311,9 +2311,9 @@ static void pintrack_test_events(struct kunit *test)
 	pfn0 = page_to_pfn(t->pages[0]);
 	pfn1 = page_to_pfn(t->pages[1]);
 	pintrack_pin_fast(test, 1, FOLL_WRITE);
+	/* One page, then an array: each takes its own path with events on. */
 	unpin_user_page(t->pages[0]);
-	unpin_user_page(t->pages[0]);
-	unpin_user_page(t->pages[1]);
+	unpin_user_pages(t->pages, 2);
 	pintrack_expect_reports(test);
 	gup_unpin_track_pages(&t->pages[1], 1);
 	pintrack_check_reports(test, 1);
