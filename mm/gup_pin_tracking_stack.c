@@ -13,7 +13,6 @@
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
-#include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
@@ -60,8 +59,9 @@ VISIBLE_IF_KUNIT bool pintrack_stack_cache_init(void)
 	if (READ_ONCE(pintrack_stack_cache))
 		return true;
 	cache = stack_trace_cache_alloc();
+	/* Never used if another call's cache came first. */
 	if (cache && cmpxchg(&pintrack_stack_cache, NULL, cache))
-		free_percpu(cache);
+		stack_trace_cache_free(cache);
 	return READ_ONCE(pintrack_stack_cache);
 }
 

@@ -299,6 +299,20 @@ struct stack_trace_cache __percpu *stack_trace_cache_alloc(void)
 }
 
 /**
+ * stack_trace_cache_free() - Free a stack trace cache.
+ * @cache: From stack_trace_cache_alloc(), or NULL.
+ *
+ * The caller makes sure that no stack_trace_cached() call uses @cache any
+ * more.
+ *
+ * Context: Process context.
+ */
+void stack_trace_cache_free(struct stack_trace_cache __percpu *cache)
+{
+	free_percpu(cache);
+}
+
+/**
  * stack_trace_cached() - A value derived from the current stack, cached.
  * @cache: From stack_trace_cache_alloc(), or NULL for no cache.
  * @key: The caller's key for the value (with the stack's place, the
