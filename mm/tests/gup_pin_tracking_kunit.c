@@ -1346,7 +1346,7 @@ static void pintrack_stack_run(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, stack_depot_init(), 0);
 	/* Only x86's ORC unwinder has the cache. */
 	cache = pintrack_stack_cache_init();
-	KUNIT_EXPECT_EQ(test, cache, IS_ENABLED(CONFIG_HAVE_STACKTRACE_CACHE));
+	KUNIT_EXPECT_EQ(test, cache, IS_ENABLED(CONFIG_STACKTRACE_CACHE));
 	init_completion(&run.done);
 	task = kthread_create(pintrack_stack_thread, &run, "pintrack_stack");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
