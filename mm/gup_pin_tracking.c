@@ -619,9 +619,8 @@ static noinline void pintrack_pin_walk(struct page **pages, unsigned long n,
 
 /*
  * gup_pin_track_pages() of one page; @ip is the caller of the pin entry
- * point. The fast path inline, the walk only if
- * it turned the page down or every pin is to be seen (stacks mode, the
- * pin event).
+ * point. The fast path inline, the walk only if it turned the page down
+ * or every pin is to be seen (stacks mode, the pin event).
  */
 void __gup_pin_track_page(struct page *page, unsigned int gup_flags,
 			  unsigned long ip)
@@ -729,8 +728,8 @@ static noinline void pintrack_unpin_walk(struct page **pages,
 
 /*
  * gup_unpin_track_pages() and gup_unpin_track_range() of one page (NULL
- * skipped). The fast path inline, the walk only if it
- * turned the page down or the unpin event is on.
+ * skipped). The fast path inline, the walk only if it turned the page
+ * down or the unpin event is on.
  */
 void __gup_unpin_track_page(struct page *page, unsigned long ip)
 {
