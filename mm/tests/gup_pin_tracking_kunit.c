@@ -815,17 +815,19 @@ static void pintrack_test_large_free_while_pinned(struct kunit *test)
  * A PMD-sized THP of user memory (2M on 4K pages, 512M on arm64 with 64K
  * pages, 16M on ppc64 hash, 4M on i386, 1M on s390x) pinned whole by the
  * fast path: each page gets its own count, a second pin of a run in the
- * middle lands on that run only, and the counts add up to _pincount.
+ * middle lands on that run only, and the counts add up to _pincount; a
+ * pin and unpin of one tail page alone (the one-page hooks) move only
+ * that page's count.
  */
 static void pintrack_test_thp_user(struct kunit *test)
 {
 	struct pintrack_test *t = test->priv;
 	unsigned long nr = HPAGE_PMD_NR, mid = HPAGE_PMD_NR / 2, addr, i, sum;
-	struct page **pages, *run[4];
+	struct page **pages, *run[4], *one;
 	struct vm_area_struct *vma;
 	struct folio *folio;
 	long pins;
-	int ret;
+	int ret, ret1;
 
 	if (!gup_pin_tracking_enabled())
 		kunit_skip(test, "boot with gup_pin_tracking=on");
@@ -889,6 +891,19 @@ static void pintrack_test_thp_user(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum,
 			(unsigned long)atomic_read(&folio->_pincount));
 	KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + sum);
+
+	/* One tail page alone, pinned and unpinned by the one-page hooks. */
+	ret1 = pin_user_pages_fast(addr + (mid + 3) * PAGE_SIZE, 1, FOLL_WRITE,
+				   &one);
+	KUNIT_EXPECT_EQ(test, ret1, 1);
+	if (ret1 == 1) {
+		KUNIT_EXPECT_PTR_EQ(test, one, pages[mid + 3]);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(pages[mid + 3]), 2);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(pages[mid + 4]), 1);
+		unpin_user_page(one);
+		KUNIT_EXPECT_EQ(test, page_dma_pin_count(pages[mid + 3]), 1);
+		KUNIT_EXPECT_EQ(test, pintrack_stat(test, "pins"), pins + sum);
+	}
 
 	if (ret == 4)
 		unpin_user_pages(run, 4);
