@@ -1365,6 +1365,7 @@ struct stress {
 	int offline;		/* blocks go offline: long-term pins may fail */
 	long refused;		/* long-term pins refused meanwhile */
 	char *shared;		/* one THP every worker pins pieces of */
+	char *huge;		/* a hugetlb page, faulted in, or NULL */
 	long loops[8];
 	long failures;
 	char why[256];
@@ -1403,7 +1404,7 @@ static void *stress_uring(void *arg)
 {
 	struct stress *st = arg;
 	const size_t thp = 2 << 20;
-	char *small, *two, *huge;
+	char *small, *two, *huge = st->huge;
 	long n;
 	int ring;
 
@@ -1412,12 +1413,6 @@ static void *stress_uring(void *arg)
 		return NULL;
 	small = map_anon(8 * page_size, page_size, 0);
 	two = map_anon(2 * thp, thp, 1);
-	huge = mmap(NULL, thp, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (huge == MAP_FAILED)
-		huge = NULL;
-	else
-		memset(huge, 1, thp);
 	for (n = 0; !stress_stopped(st); n++) {
 		struct iovec iov[3] = {
 			{ small, 8 * page_size },
@@ -1445,8 +1440,6 @@ static void *stress_uring(void *arg)
 	close(ring);
 	munmap(small, 8 * page_size);
 	munmap(two, 2 * thp);
-	if (huge)
-		munmap(huge, thp);
 	return NULL;
 }
 
@@ -1656,6 +1649,17 @@ TEST_F(pintrack, stress)
 	st.offline = offline;
 	st.shared = map_anon(2 << 20, 2 << 20, 1);
 	ASSERT_NE(NULL, st.shared);
+	/*
+	 * Fault the hugetlb page in before blocks go offline: a fault finds
+	 * no free huge page in an isolated block and, if the buddy has no
+	 * fresh 2 MiB either, gets SIGBUS despite the reservation.
+	 */
+	st.huge = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (st.huge == MAP_FAILED)
+		st.huge = NULL;
+	else
+		memset(st.huge, 1, 2 << 20);
 	for (i = 0; i < nr; i++) {
 		if (workers[i] == stress_offline && !offline)
 			continue;
@@ -1687,6 +1691,8 @@ TEST_F(pintrack, stress)
 	EXPECT_LT(0, reads);
 	EXPECT_LT(0, st.loops[0]);
 	munmap(st.shared, 2 << 20);
+	if (st.huge)
+		munmap(st.huge, 2 << 20);
 }
 
 /* === Stale short-term pins ============================================== */
