@@ -109,11 +109,10 @@ def main():
     icount = {c: parse(os.path.join(logs, f"icount-{c}.log")) for c in COLUMNS}
     wall = {c: parse(os.path.join(logs, f"wall-{c}.log")) for c in COLUMNS}
     repeat = parse(os.path.join(logs, "icount-on-repeat.log"))
+    # Two threads on two vCPUs: by wall clock only (see scripts/bench.sh).
     for c in ("vanilla", "on"):
-        icount[c].update(parse(os.path.join(logs, f"icount2-{c}.log")))
         wall[c].update(parse(os.path.join(logs, f"wall2-{c}.log")))
-    if any(w in icount[c] for w in TWO_CPU for c in COLUMNS):
-        WORKLOADS.extend(TWO_CPU)
+    two = [w for w in TWO_CPU if any(w in wall[c] for c in COLUMNS)]
     add_user_workloads(list(icount.values()) + list(wall.values()))
     text = {}
     if os.path.exists(os.path.join(logs, "text-sizes")):
@@ -144,7 +143,7 @@ def main():
         lines.append(f"| {w} | " + " | ".join(cells) + " |")
     lines += ["", "| wall clock, ns per I/O or per page: min / median of reps (noisy) | "
               + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
-    for w in WORKLOADS:
+    for w in WORKLOADS + two:
         cells = []
         for c in COLUMNS:
             v = wall[c].get(w)
@@ -159,14 +158,12 @@ def main():
                   str(page_ext_bytes(os.path.join(logs, f"icount-{c}.log"))) for c in COLUMNS) + " |",
               "| vmlinux text, bytes | " + " | ".join(
                   fmt(text.get(kern[c])) for c in COLUMNS) + " |"]
-    # The two-thread runs are separate boots, not repeated.
-    single = [w for w in WORKLOADS if w not in TWO_CPU]
-    same = all(repeat.get(w) == icount["on"].get(w) for w in single)
+    same = all(repeat.get(w) == icount["on"].get(w) for w in WORKLOADS)
     lines += ["", "Determinism: a second -icount run of the `on` column "
               + ("repeated every figure exactly." if same else
                  "differed where listed (figures not listed repeated exactly):")]
     if not same:
-        for w in single:
+        for w in WORKLOADS:
             a, b = icount["on"].get(w), repeat.get(w)
             if a != b:
                 pct = (b[0] / a[0] - 1) * 100 if a and b else 0
