@@ -10,7 +10,7 @@ section "kselftest gup_pin_tracking: offline_blocked_by_pin, stress"
 	-t offline_blocked_by_reference \
 	-t stale_scan_cost -t processes_largest_first
 rc=$?
-GPT_STRESS_SECS=${GPT_STRESS_SECS:-20} /bin/gup_pin_tracking -t stress || rc=1
+PINTRACK_STRESS_SECS=${PINTRACK_STRESS_SECS:-20} /bin/gup_pin_tracking -t stress || rc=1
 sort_check "stacks-mode text"
 section "failures (the pinned pages that blocked a migration)"
 head -n 40 $GPT/failures

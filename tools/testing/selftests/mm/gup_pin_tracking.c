@@ -1363,7 +1363,7 @@ TEST_F(pintrack, odirect_vfat_thp)
 struct stress {
 	int stop;		/* read with __atomic_load_n() */
 	int offline;		/* blocks go offline: long-term pins may fail */
-	long refused;		/* long-term pins refused meanwhile */
+	long refused;		/* pins and forks refused meanwhile */
 	char *shared;		/* one THP every worker pins pieces of */
 	char *huge;		/* a hugetlb page, faulted in, or NULL */
 	long loops[8];
@@ -1386,8 +1386,9 @@ static void stress_fail(struct stress *st, const char *what)
 /*
  * A long-term pin (io_uring registration, udmabuf) migrates pages out of
  * ZONE_MOVABLE; with blocks going offline that can fail (EFAULT for a
- * short pin, ENOMEM, EBUSY), and nothing stays pinned then. Count such a
- * refusal and go on (returns true); anything else is a failure.
+ * short pin, ENOMEM, EBUSY), and nothing stays pinned then. So can a
+ * fork() (ENOMEM), which copies the pinned pages for the child. Count
+ * such a refusal and go on (returns true); anything else is a failure.
  */
 static bool stress_refused(struct stress *st, const char *what)
 {
@@ -1494,6 +1495,8 @@ static void *stress_fork(void *arg)
 		}
 		if (pid > 0)
 			waitpid(pid, &status, 0);
+		else
+			stress_refused(st, "fork: fork");
 		if (uring_unregister(ring))
 			stress_fail(st, "fork: unregister");
 		st->loops[2]++;
@@ -1615,8 +1618,12 @@ static void *stress_offline(void *arg)
 		pid = fork();
 		if (!pid)
 			_exit(write_str(path, "offline") ? 1 : 0);
-		if (pid < 0)
-			break;
+		if (pid < 0) {
+			if (!stress_refused(st, "offline: fork"))
+				break;
+			usleep(100000);
+			continue;
+		}
 		usleep(500000);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -1650,16 +1657,20 @@ TEST_F(pintrack, stress)
 	st.shared = map_anon(2 << 20, 2 << 20, 1);
 	ASSERT_NE(NULL, st.shared);
 	/*
-	 * Fault the hugetlb page in before blocks go offline: a fault finds
-	 * no free huge page in an isolated block and, if the buddy has no
-	 * fresh 2 MiB either, gets SIGBUS despite the reservation.
+	 * Fault the hugetlb page in before blocks go offline: a fault skips
+	 * free huge pages in isolated blocks and, with no overcommit, gets
+	 * SIGBUS despite the reservation. Keep it out of the children too
+	 * (fork() copies a pinned one, from the same pool).
 	 */
 	st.huge = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (st.huge == MAP_FAILED)
+	if (st.huge == MAP_FAILED) {
 		st.huge = NULL;
-	else
+		TH_LOG("no hugetlb page: io_uring registers none");
+	} else {
 		memset(st.huge, 1, 2 << 20);
+		ASSERT_EQ(0, madvise(st.huge, 2 << 20, MADV_DONTFORK));
+	}
 	for (i = 0; i < nr; i++) {
 		if (workers[i] == stress_offline && !offline)
 			continue;
@@ -1680,7 +1691,7 @@ TEST_F(pintrack, stress)
 	for (i = 0; i < nr; i++)
 		if (workers[i] != stress_offline || offline)
 			pthread_join(threads[i], NULL);
-	TH_LOG("%d s: io_uring %ld (long-term pins refused: %ld), O_DIRECT %ld, fork %ld",
+	TH_LOG("%d s: io_uring %ld (refused while offlining: %ld), O_DIRECT %ld, fork %ld",
 	       secs, st.loops[0], st.refused, st.loops[1], st.loops[2]);
 	TH_LOG("THP unmap %ld, udmabuf %ld, offline rounds %ld; verify read %ld times",
 	       st.loops[3], st.loops[4], st.loops[5], reads);
