@@ -23,6 +23,12 @@ UNIT_WORKLOADS = ["alloc-free-512"]
 WORKLOADS = FIO_WORKLOADS + list(GUP_PAGES) + UNIT_WORKLOADS
 
 
+def pct(v, base, digits):
+    """@v over @base in percent, rounded; no "-0" for a difference that
+    rounds to nothing."""
+    return round((v / base - 1) * 100, digits) + 0.0
+
+
 def unit(w):
     """What one figure of workload @w is per."""
     return "page" if w in GUP_PAGES or w in TWO_CPU or w in UNIT_WORKLOADS \
@@ -137,7 +143,7 @@ def main():
             if v is None:
                 cells.append("n/a")
             elif base:
-                cells.append(f"{v:,.0f} ({(v / base - 1) * 100:+.2f}%)")
+                cells.append(f"{v:,.0f} ({pct(v, base, 2):+.2f}%)")
             else:
                 cells.append(fmt(v))
         lines.append(f"| {w} | " + " | ".join(cells) + " |")
@@ -166,8 +172,8 @@ def main():
         for w in WORKLOADS:
             a, b = icount["on"].get(w), repeat.get(w)
             if a != b:
-                pct = (b[0] / a[0] - 1) * 100 if a and b else 0
-                lines.append(f"- {w}: {a[0]:,.1f} vs {b[0]:,.1f} ({pct:+.2f}%)"
+                d = pct(b[0], a[0], 2) if a and b else 0
+                lines.append(f"- {w}: {a[0]:,.1f} vs {b[0]:,.1f} ({d:+.2f}%)"
                              if a and b else f"- {w}: {a} vs {b}")
     md = "\n".join(lines) + "\n"
     open(os.path.join(out, "bench.md"), "w").write(md)
@@ -181,7 +187,7 @@ def main():
             vals = []
             for c in COLUMNS[1:]:
                 v = icount[c].get(w, [None])[0]
-                vals.append(f"{(v / base - 1) * 100:.3f}" if v and base else "0")
+                vals.append(f"{pct(v, base, 3):.3f}" if v and base else "0")
             f.write(w + " " + " ".join(vals) + "\n")
     gp = f"""set terminal pngcairo size 1100,500
 set output '{os.path.join(out, "bench.png")}'
