@@ -899,8 +899,9 @@ static int kmsg_has(const char *needle)
 }
 
 /*
- * Find a kernel log record that holds both @a and @b; copy it to @line. If
- * @then is given, one of the @window records after it must hold @then.
+ * Find a kernel log record that holds both @a and @b; copy it to @line (at
+ * most @len - 1 bytes and a NUL). If @then is given, one of the @window
+ * records after it must hold @then.
  */
 static int kmsg_find(const char *a, const char *b, const char *then,
 		     int window, char *line, size_t len)
@@ -920,7 +921,10 @@ static int kmsg_find(const char *a, const char *b, const char *then,
 			break;
 		rec[n] = '\0';
 		if (strstr(rec, a) && strstr(rec, b)) {
-			snprintf(line, len, "%s", rec);
+			/* The start of a longer record is enough. */
+			n = strnlen(rec, len - 1);
+			memcpy(line, rec, n);
+			line[n] = '\0';
 			left = window;
 			found = !then;
 		} else if (left > 0) {
