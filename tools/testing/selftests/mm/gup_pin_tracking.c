@@ -910,6 +910,8 @@ static int kmsg_find(const char *a, const char *b, const char *then,
 	int fd, left = 0, found = 0;
 	ssize_t n;
 
+	if (!len)
+		return 0;
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
@@ -1497,13 +1499,14 @@ static void *stress_fork(void *arg)
 			memset(buf, 9, 8 * page_size);
 			_exit(0);
 		}
-		if (pid > 0)
+		if (pid > 0) {
 			waitpid(pid, &status, 0);
-		else
+			st->loops[2]++;
+		} else {
 			stress_refused(st, "fork: fork");
+		}
 		if (uring_unregister(ring))
 			stress_fail(st, "fork: unregister");
-		st->loops[2]++;
 	}
 	close(ring);
 	munmap(buf, 8 * page_size);
@@ -1695,8 +1698,8 @@ TEST_F(pintrack, stress)
 	for (i = 0; i < nr; i++)
 		if (workers[i] != stress_offline || offline)
 			pthread_join(threads[i], NULL);
-	TH_LOG("%d s: io_uring %ld (refused while offlining: %ld), O_DIRECT %ld, fork %ld",
-	       secs, st.loops[0], st.refused, st.loops[1], st.loops[2]);
+	TH_LOG("%d s: io_uring %ld, O_DIRECT %ld, fork %ld; refused while offlining %ld",
+	       secs, st.loops[0], st.loops[1], st.loops[2], st.refused);
 	TH_LOG("THP unmap %ld, udmabuf %ld, offline rounds %ld; verify read %ld times",
 	       st.loops[3], st.loops[4], st.loops[5], reads);
 	EXPECT_EQ(0, st.failures) {
